@@ -31,6 +31,10 @@ var (
 	ErrTimeout = errors.New("sluice: upstream timeout")
 	// ErrUpstream: the provider failed (5xx, broken connection, malformed answer).
 	ErrUpstream = errors.New("sluice: upstream failure")
+	// ErrCanceled: the caller's context ended before the call completed. The error's
+	// Cause is context.Cause of that context, so errors.Is(err, context.Canceled) and
+	// errors.Is(err, context.DeadlineExceeded) also work.
+	ErrCanceled = errors.New("sluice: request canceled by caller")
 )
 
 // Error types, in the OpenAI error vocabulary where one exists.
@@ -43,6 +47,7 @@ const (
 	TypeTimeout        = "timeout_error"
 	TypeUpstream       = "upstream_error"
 	TypeUnavailable    = "service_unavailable"
+	TypeCanceled       = "request_canceled"
 )
 
 // Error is a failed call: what went wrong, the HTTP status a gateway should answer
@@ -91,6 +96,10 @@ func (e *Error) Retryable() bool {
 	return false
 }
 
+// StatusClientClosedRequest is the status of ErrCanceled. No answer reaches a caller
+// that has gone; the status exists for logs and metrics, following nginx's 499.
+const StatusClientClosedRequest = 499
+
 // NewError returns an *Error of the given kind with the kind's default status and type.
 func NewError(kind error, p ModelProvider, format string, args ...any) *Error {
 	status, typ := kindStatus(kind)
@@ -119,6 +128,8 @@ func kindStatus(kind error) (int, string) {
 		return http.StatusTooManyRequests, TypeRateLimit
 	case ErrTimeout:
 		return http.StatusGatewayTimeout, TypeTimeout
+	case ErrCanceled:
+		return StatusClientClosedRequest, TypeCanceled
 	}
 	return http.StatusBadGateway, TypeUpstream
 }
