@@ -1,0 +1,187 @@
+package providers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/sluicegw/sluice/internal/pool"
+	"github.com/sluicegw/sluice/schemas"
+)
+
+// MaxResponseBytes bounds a non-streamed upstream body. A larger answer is refused with
+// ErrUpstream rather than read into memory without limit; the bound is far above any
+// chat or embedding answer a provider sends today.
+const MaxResponseBytes = 256 << 20
+
+// maxPooledBuffer is the largest buffer given back to the pool. A buffer that grew
+// past it for one exceptional body is left to the garbage collector, so that one huge
+// answer does not pin its memory for the life of the process.
+const maxPooledBuffer = 1 << 20
+
+// HTTP is the plumbing shared by adapters that talk JSON over HTTP: it builds requests
+// against the provider's base URL, encodes and decodes bodies in pooled buffers, adds
+// the configured extra headers, and turns every failure into a *schemas.Error.
+// It is safe for concurrent use.
+type HTTP struct {
+	provider schemas.ModelProvider
+	baseURL  string
+	client   *http.Client
+	buffers  *pool.Pool[bytes.Buffer]
+	extra    map[string]string
+}
+
+// NewHTTP returns the plumbing for opts. The base URL is opts.Config's BaseURL, or
+// defaultBaseURL when that is empty; it is an error when both are empty. A nil
+// opts.Client means a client with http.DefaultTransport, and nil opts.Buffers a small
+// private pool, so that adapters also work outside the engine (in tests, for example).
+func NewHTTP(opts Options, defaultBaseURL string) (*HTTP, error) {
+	h := &HTTP{provider: opts.Provider, client: opts.Client, buffers: opts.Buffers}
+	h.baseURL = defaultBaseURL
+	if opts.Config != nil {
+		if u := opts.Config.NetworkConfig.BaseURL; u != "" {
+			h.baseURL = u
+		}
+		h.extra = opts.Config.NetworkConfig.ExtraHeaders
+	}
+	if h.baseURL == "" {
+		return nil, fmt.Errorf("provider %s needs network_config.base_url: "+
+			"it has no public endpoint", opts.Provider)
+	}
+	h.baseURL = strings.TrimRight(h.baseURL, "/")
+	if h.client == nil {
+		h.client = &http.Client{}
+	}
+	if h.buffers == nil {
+		h.buffers = pool.New(string(opts.Provider)+"_buffers", 64, 0,
+			func() *bytes.Buffer { return new(bytes.Buffer) },
+			func(b *bytes.Buffer) { b.Reset() })
+	}
+	return h, nil
+}
+
+// Provider returns the name errors are attributed to.
+func (h *HTTP) Provider() schemas.ModelProvider { return h.provider }
+
+// BaseURL returns the provider's root URL, without a trailing slash.
+func (h *HTTP) BaseURL() string { return h.baseURL }
+
+// PostJSON sends body, encoded as JSON, to the base URL followed by path. setAuth, if
+// not nil, adds the credentials; it runs after the extra headers so that a configured
+// header can never replace the key. key is only used to scrub the secret from error
+// messages and may be nil.
+//
+// On a 2xx answer PostJSON returns the response, whose body the caller must close.
+// Anything else, including a non-2xx answer, is returned as a *schemas.Error.
+func (h *HTTP) PostJSON(ctx context.Context, path string, body any, key *schemas.Key,
+	setAuth func(http.Header)) (*http.Response, error) {
+	buf := h.buffers.Get()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		h.putBuffer(buf)
+		return nil, schemas.NewError(schemas.ErrBadRequest, h.provider,
+			"cannot encode the request: %v", err)
+	}
+
+	rb := &requestBody{h: h, buf: buf, r: bytes.NewReader(buf.Bytes())}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.baseURL+path, rb)
+	if err != nil {
+		rb.Close()
+		return nil, schemas.NewError(schemas.ErrBadRequest, h.provider,
+			"cannot build the upstream request; check network_config.base_url")
+	}
+	req.ContentLength = int64(buf.Len())
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	for k, v := range h.extra {
+		req.Header.Set(k, v)
+	}
+	if setAuth != nil {
+		setAuth(req.Header)
+	}
+
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, NetworkError(ctx, h.provider, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		return nil, ResponseError(h.provider, resp, key)
+	}
+	return resp, nil
+}
+
+// DecodeJSON reads resp's body into a pooled buffer, decodes it into v, and closes it.
+// ctx is the request's context, used to tell a timeout from a broken connection.
+func (h *HTTP) DecodeJSON(ctx context.Context, resp *http.Response, v any) error {
+	defer resp.Body.Close()
+	buf := h.buffers.Get()
+	defer h.putBuffer(buf)
+
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return NetworkError(ctx, h.provider, err)
+	}
+	if n > MaxResponseBytes {
+		return schemas.NewError(schemas.ErrUpstream, h.provider,
+			"upstream answer is larger than %d bytes", MaxResponseBytes)
+	}
+	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
+		return MalformedError(h.provider, err)
+	}
+	return nil
+}
+
+func (h *HTTP) putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		h.buffers.Put(b)
+	}
+}
+
+// MalformedError reports an upstream answer that could not be decoded. It is retryable
+// (ErrUpstream): the request was fine, the answer was not.
+func MalformedError(p schemas.ModelProvider, err error) *schemas.Error {
+	e := schemas.NewError(schemas.ErrUpstream, p, "malformed upstream answer: %v", err)
+	e.Cause = err
+	return e
+}
+
+// requestBody lends a pooled buffer to the transport and returns it on Close. The
+// transport may close a request body from another goroutine while it is still being
+// read, even after the round trip has returned, so reads and Close are serialized and
+// the buffer goes back to the pool only once, when nothing can read it any more.
+type requestBody struct {
+	mu  sync.Mutex
+	h   *HTTP
+	buf *bytes.Buffer
+	r   *bytes.Reader
+}
+
+var errBodyClosed = errors.New("providers: request body read after close")
+
+func (b *requestBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf == nil {
+		return 0, errBodyClosed
+	}
+	return b.r.Read(p)
+}
+
+func (b *requestBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf != nil {
+		b.r.Reset(nil)
+		b.h.putBuffer(b.buf)
+		b.buf = nil
+	}
+	return nil
+}
