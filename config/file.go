@@ -156,6 +156,9 @@ func (l *loader) providers(p jsonPath, v any, out map[schemas.ModelProvider]*Pro
 		return
 	}
 	for _, name := range sortedKeys(m) {
+		if isComment(name) {
+			continue
+		}
 		pp := p.key(name)
 		prov := schemas.ModelProvider(name)
 		if !slices.Contains(knownProviders, prov) {

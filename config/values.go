@@ -29,7 +29,7 @@ func (l *loader) warn(p jsonPath, format string, args ...any) {
 type fields map[string]func(p jsonPath, v any)
 
 // object reads the members of the object v in key order. Null members are treated
-// as absent. Keys listed in bifrostOnly are Bifrost settings sluice does not
+// as absent, and members whose key starts with "//" are comments. Keys listed in bifrostOnly are Bifrost settings sluice does not
 // implement; they and unknown keys are warned about and otherwise ignored.
 func (l *loader) object(p jsonPath, v any, known fields, bifrostOnly ...string) {
 	m, ok := v.(map[string]any)
@@ -40,6 +40,7 @@ func (l *loader) object(p jsonPath, v any, known fields, bifrostOnly ...string) 
 	for _, k := range sortedKeys(m) {
 		member := m[k]
 		switch read, isKnown := known[k]; {
+		case isComment(k):
 		case isKnown && member != nil:
 			read(p.key(k), member)
 		case isKnown:
@@ -50,6 +51,11 @@ func (l *loader) object(p jsonPath, v any, known fields, bifrostOnly ...string) 
 		}
 	}
 }
+
+// isComment reports whether an object key marks a comment. JSON has no comments;
+// "//" keys are the usual stand-in, and Bifrost, which ignores unknown keys, reads
+// a file that has them just as well.
+func isComment(key string) bool { return strings.HasPrefix(key, "//") }
 
 // str reads a string, replacing "env.NAME" by the environment variable NAME.
 func (l *loader) str(p jsonPath, v any) (string, bool) {
