@@ -1,0 +1,41 @@
+package sluice
+
+import (
+	"github.com/sluicegw/sluice/providers"
+	"github.com/sluicegw/sluice/schemas"
+)
+
+// constructor builds the adapter of provider p.
+type constructor func(p schemas.ModelProvider, opts providers.Options) (providers.Provider, error)
+
+// adapters maps each provider to the constructor of its adapter. A provider missing
+// here is refused with ErrUnsupported on first use.
+var adapters = map[schemas.ModelProvider]func(providers.Options) (providers.Provider, error){}
+
+// lookupAdapter is the constructor Init uses: the adapters table.
+func lookupAdapter(p schemas.ModelProvider, opts providers.Options) (providers.Provider, error) {
+	newAdapter, ok := adapters[p]
+	if !ok {
+		return nil, schemas.NewError(schemas.ErrUnsupported, p,
+			"this build of sluice has no adapter for provider %q", p)
+	}
+	a, err := newAdapter(opts)
+	if err != nil {
+		return nil, notConfigured(p, err, "cannot set up the provider: %v", err)
+	}
+	return a, nil
+}
+
+// adapt turns a package's typed constructor into a table entry, so that a failed
+// construction never yields a non-nil interface holding a nil pointer.
+func adapt[P providers.Provider](
+	newP func(providers.Options) (P, error),
+) func(providers.Options) (providers.Provider, error) {
+	return func(opts providers.Options) (providers.Provider, error) {
+		p, err := newP(opts)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+}
