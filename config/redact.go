@@ -145,3 +145,15 @@ func safeURL(raw string) string {
 	u.User, u.RawQuery, u.Fragment = nil, "", ""
 	return u.String()
 }
+
+// GoString keeps %#v from printing secrets.
+func (s *Settings) GoString() string { return s.String() }
+
+// GoString keeps %#v from printing secrets.
+func (f *File) GoString() string { return f.String() }
+
+// GoString keeps %#v from printing secrets.
+func (e *ProviderEntry) GoString() string { return e.String() }
+
+// GoString keeps %#v from printing secrets.
+func (a *Account) GoString() string { return a.String() }
