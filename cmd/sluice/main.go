@@ -1,0 +1,135 @@
+// Command sluice runs the sluice HTTP gateway: OpenAI-compatible routes in front of the
+// providers of a Bifrost-shaped config.json, with Prometheus metrics and a graceful
+// drain on SIGTERM or SIGINT. Run "sluice -h" for the flags, "sluice -demo" to try it
+// offline against a built-in mock provider.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sluicegw/sluice"
+	"github.com/sluicegw/sluice/config"
+	"github.com/sluicegw/sluice/gateway"
+	"github.com/sluicegw/sluice/schemas"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, stop, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run starts the gateway and serves until ctx ends, then drains. stop is called when
+// draining begins, so that a second signal ends the process at once. It returns the
+// exit code: 0 after a complete drain, 1 when start-up failed or the drain was cut
+// short by the grace period, 2 on invalid settings.
+func run(ctx context.Context, stop func(), args []string, getenv func(string) string,
+	stdout, stderr io.Writer) int {
+	settings, warnings, err := config.Parse(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, config.Usage())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice: %v\n", err)
+		return 2
+	}
+	log := newLogger(settings, stderr)
+	for _, w := range warnings {
+		log.LogAttrs(ctx, slog.LevelWarn, "config warning",
+			slog.String("path", w.Path), slog.String("message", w.Message))
+	}
+	if err := serve(ctx, stop, settings, getenv, log, stdout); err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "sluice stopped", slog.String("error", err.Error()))
+		return 1
+	}
+	return 0
+}
+
+// serve runs the gateway for settings until ctx ends, then drains it.
+func serve(ctx context.Context, stop func(), settings *config.Settings,
+	getenv func(string) string, log *slog.Logger, stdout io.Writer) error {
+	file := settings.File
+	if settings.Demo {
+		demo, err := startDemo(log)
+		if err != nil {
+			return err
+		}
+		defer demo.close()
+		file = demo.file
+	} else if file == nil {
+		file = config.FromEnvironment(getenv)
+	}
+	account := file.Account()
+	log.LogAttrs(ctx, slog.LevelInfo, "starting", slog.Any("settings", settings))
+	log.LogAttrs(ctx, slog.LevelDebug, "account", slog.Any("account", account))
+
+	client, err := sluice.Init(schemas.Config{Account: account,
+		InitialPoolSize: settings.PoolSize, DropExcessRequests: settings.DropExcessRequests,
+		Logger: log})
+	if err != nil {
+		return fmt.Errorf("cannot start the engine: %w", err)
+	}
+	defer client.Cleanup() // after the drain below: no handler can submit work by then
+	gw, err := gateway.New(gateway.Options{Engine: client, Account: account, Logger: log,
+		MaxBodyBytes: settings.MaxBodyBytes, PoolSize: settings.PoolSize})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", settings.Addr())
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w; choose another -port or -host",
+			settings.Addr(), err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ln) }()
+	if settings.Demo {
+		printDemo(stdout, ln.Addr())
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("cannot serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop()
+	return drain(gw, served, settings, log)
+}
+
+// drain stops intake and waits for the requests in flight, within the grace period.
+func drain(gw *gateway.Server, served <-chan error, settings *config.Settings,
+	log *slog.Logger) error {
+	log.LogAttrs(context.Background(), slog.LevelInfo, "draining",
+		slog.Duration("grace", settings.ShutdownGrace))
+	ctx, cancel := context.WithTimeout(context.Background(), settings.ShutdownGrace)
+	defer cancel()
+	err := gw.Shutdown(ctx)
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("cannot serve: %w", serr)
+	}
+	if err != nil {
+		return fmt.Errorf("drain cut short after %s, requests in flight were ended: %w",
+			settings.ShutdownGrace, err)
+	}
+	log.LogAttrs(context.Background(), slog.LevelInfo, "drained")
+	return nil
+}
+
+// newLogger builds the process logger from the log level and format settings.
+func newLogger(settings *config.Settings, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: settings.LogLevel}
+	if settings.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,208 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sluicegw/sluice/internal/pool"
+	"github.com/sluicegw/sluice/schemas"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Options.MaxBodyBytes is zero.
+const DefaultMaxBodyBytes = 32 << 20
+
+// Options configures a Server.
+type Options struct {
+	// Engine answers the API calls. It is required. When it also implements
+	// StatsSource, /metrics exports its queues, workers and pools.
+	Engine Engine
+	// Account lists the providers and models: /v1/models shows them, and metrics use
+	// them as the only label values besides "other". It is required.
+	Account schemas.Account
+	// Logger receives the gateway's logs. Nil means slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes is the largest request body accepted; a larger one is answered
+	// with 413 as soon as the limit is crossed. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// PoolSize is how many body buffers are prewarmed and kept for reuse. Zero means
+	// schemas.DefaultInitialPoolSize.
+	PoolSize int
+	// Registry receives the gateway's metrics and is what /metrics serves. Nil means
+	// a new registry with the Go runtime and process collectors.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP gateway. Create it with New, run it with Serve, stop it with
+// Shutdown. It is also an http.Handler, for tests and for embedding in another server.
+type Server struct {
+	engine  Engine
+	account schemas.Account
+	log     *slog.Logger
+	maxBody int64
+	bufs    *pool.Pool[buffer]
+	cat     *catalog
+	met     *metrics
+	reg     *prometheus.Registry
+	mux     *http.ServeMux
+	http    *http.Server
+
+	draining atomic.Bool
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns a Server for opts. It reads the account's providers and models once, to
+// bound the metric labels.
+func New(opts Options) (*Server, error) {
+	if opts.Engine == nil || opts.Account == nil {
+		return nil, errors.New("gateway: Options.Engine and Options.Account are required")
+	}
+	s := &Server{
+		engine:  opts.Engine,
+		account: opts.Account,
+		log:     opts.Logger,
+		maxBody: opts.MaxBodyBytes,
+		reg:     opts.Registry,
+		mux:     http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	size := opts.PoolSize
+	if size <= 0 {
+		size = schemas.DefaultInitialPoolSize
+	}
+	s.bufs = newBufferPool(size)
+
+	cat, err := loadCatalog(context.Background(), s.account, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s.cat = cat
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+		s.reg.MustRegister(collectors.NewGoCollector(),
+			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s.met = newMetrics(s.reg, cat)
+	stats, _ := s.engine.(StatsSource)
+	s.reg.MustRegister(newEngineCollector(stats, s.bufs.Stats))
+
+	s.routes()
+	s.http = &http.Server{
+		Handler: s,
+		// Headers come at once from any real client; a slow one is holding a socket.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// routes registers every route. A new dialect (such as /anthropic) adds its own
+// registration function beside openAIRoutes and a line here.
+func (s *Server) routes() {
+	s.openAIRoutes("/v1", "")
+	s.openAIRoutes("/openai/v1", schemas.OpenAI)
+	s.openAIRoutes("/openai", schemas.OpenAI)
+
+	s.mux.HandleFunc("GET /health", s.health)
+	s.mux.HandleFunc("GET /ready", s.ready)
+	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(
+		s.log.Handler(), slog.LevelWarn)})
+	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		x := s.begin(w, r, routeNone)
+		defer x.end()
+		x.stamp(http.StatusOK)
+		metrics.ServeHTTP(w, r)
+	})
+	s.mux.HandleFunc("/", s.notFound)
+}
+
+// handle registers h for method and path, and an OpenAI-shaped 405 for the path's
+// other methods.
+func (s *Server) handle(method, path string, h http.HandlerFunc) {
+	s.mux.HandleFunc(method+" "+path, h)
+	s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		x := s.begin(w, r, routeNone)
+		defer x.end()
+		w.Header()["Allow"] = []string{method}
+		e := badRequest("", "%s is not allowed on %s; use %s", r.Method, path, method)
+		e.StatusCode, e.Code = http.StatusMethodNotAllowed, "method_not_allowed"
+		x.fail(e)
+	})
+}
+
+// ServeHTTP routes r.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	x := s.begin(w, r, routeNone)
+	defer x.end()
+	e := schemas.NewError(schemas.ErrNotFound, "", "no route %s %s", r.Method, r.URL.Path)
+	e.Code = "unknown_url"
+	x.fail(e)
+}
+
+// health answers 200 while the process can serve at all.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	x := s.begin(w, r, routeNone)
+	defer x.end()
+	x.writeJSON(statusBody{Status: "ok"})
+}
+
+// ready answers 200, or 503 once draining has begun so that load balancers stop
+// sending new requests while the in-flight ones finish.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	x := s.begin(w, r, routeNone)
+	defer x.end()
+	if s.draining.Load() {
+		e := schemas.NewError(schemas.ErrClosed, "", "the gateway is draining")
+		x.fail(e)
+		return
+	}
+	x.writeJSON(statusBody{Status: "ready"})
+}
+
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+// Serve accepts connections on ln until Shutdown. It returns http.ErrServerClosed
+// after Shutdown, or the error that stopped it.
+func (s *Server) Serve(ln net.Listener) error {
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "gateway listening",
+		slog.String("addr", ln.Addr().String()))
+	return s.http.Serve(ln)
+}
+
+// Shutdown drains the server: /ready turns 503, listeners close, idle connections
+// close, and Shutdown waits for the requests in flight, streams included, to finish.
+// When ctx ends first, the remaining connections are closed, which cancels their
+// requests and upstream calls, and ctx's error is returned.
+//
+// The engine is not stopped here: the caller stops it afterwards (Client.Cleanup), once
+// no handler can submit more work.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		_ = s.http.Close() // ctx ended: cut what is left
+	}
+	return err
+}
+
+// Draining reports whether Shutdown has begun.
+func (s *Server) Draining() bool { return s.draining.Load() }
