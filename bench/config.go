@@ -88,6 +88,13 @@ type Config struct {
 	MaxConns int
 	// GatewayArgs are extra flags for cmd/sluice, after -config, -host and -port.
 	GatewayArgs []string
+	// GatewayEnv are extra NAME=value environment entries for cmd/sluice, such as
+	// GOGC or GOMAXPROCS, to measure runtime settings without rebuilding.
+	GatewayEnv []string
+	// ProfileDir, when set, builds the gateway with a net/http/pprof listener on
+	// loopback and writes its CPU, allocation, heap and goroutine profiles here,
+	// taken during the first round at the highest rate of each mode.
+	ProfileDir string
 	// Progress gets a line per round; nil means silence.
 	Progress io.Writer
 }

@@ -108,6 +108,9 @@ func (p *process) waitReady(ctx context.Context, timeout time.Duration,
 		if err == nil {
 			return nil
 		}
+		if errors.Is(err, errRefused) {
+			return fmt.Errorf("%s is not usable: %w; its output:\n%s", p.name, err, p.logTail())
+		}
 		select {
 		case <-p.exited:
 			return fmt.Errorf("%s exited before it was ready (%v); its output:\n%s",
@@ -131,10 +134,16 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// build compiles the given main packages of the module at repo into dir and returns
-// the path of each binary by package path.
-func build(ctx context.Context, repo, dir string, pkgs ...string) (map[string]string, error) {
-	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)
+// build compiles the given main packages of the module at repo into dir, with the
+// go build overlay file when it is not empty, and returns the path of each binary by
+// package path.
+func build(ctx context.Context, repo, dir, overlay string,
+	pkgs ...string) (map[string]string, error) {
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	args = append(args, pkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = repo
 	out, err := cmd.CombinedOutput()

@@ -29,9 +29,15 @@ func (r *Report) writeHeader(b *strings.Builder, command string) {
 	fmt.Fprintf(b, "- code: commit %s, %s, %d CPUs\n", e.Commit, e.GoVersion, e.CPUs)
 	fmt.Fprintf(b, "- load average before %s, after %s; run took %s\n",
 		e.LoadBefore, e.LoadAfter, r.Elapsed.Round(time.Second))
-	fmt.Fprintf(b, "- mock latency %s; rates %v RPS; %d rounds of %s after %s warm-up each; "+
+	fmt.Fprintf(b, "- mock latency %s; rates %v RPS; %d round(s) of %s after %s warm-up each; "+
 		"modes %s\n", c.MockLatency, c.Rates, c.Rounds, c.Duration, c.Warmup, modeNames(c.Modes))
 	fmt.Fprintf(b, "- targets in visiting order: %s\n", strings.Join(r.Targets, ", "))
+	if len(c.GatewayArgs)+len(c.GatewayEnv) > 0 {
+		fmt.Fprintf(b, "- gateway flags %q, environment %q\n", c.GatewayArgs, c.GatewayEnv)
+	}
+	fmt.Fprintf(b, "- attacker in the harness process: vegeta (streams: its own client), "+
+		"HTTP/1.1 keep-alive, at most %d connections, %s timeout; every process with "+
+		"the default GOMAXPROCS and no CPU pinning\n", c.MaxConns, c.Timeout)
 	b.WriteString("- overhead = target percentile − direct percentile of the same round; " +
 		"latencies are over successful requests; achieved = successes per second of the " +
 		"weakest round; RSS = largest VmRSS sampled every 50 ms in a round (nginx: master " +
@@ -39,7 +45,7 @@ func (r *Report) writeHeader(b *strings.Builder, command string) {
 }
 
 func (r *Report) writeSummary(b *strings.Builder) {
-	fmt.Fprintf(b, "### Summary (median of %d rounds)\n\n", r.Config.Rounds)
+	fmt.Fprintf(b, "### Summary (median over %d round(s))\n\n", r.Config.Rounds)
 	b.WriteString("| mode | rate | target | p50 | p90 | p99 | overhead p50 | overhead p90 | " +
 		"overhead p99 | success | achieved RPS | peak RSS | CPU s / 1k req |\n")
 	b.WriteString("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")

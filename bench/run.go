@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -120,7 +122,8 @@ func startFleet(ctx context.Context, cfg *Config) (f *fleet, err error) {
 		return f, err
 	}
 	gw, err := startGateway(ctx, f.bins["./cmd/sluice"], f.dir, f.mock.port(),
-		gatewayOptions{args: cfg.GatewayArgs})
+		gatewayOptions{args: cfg.GatewayArgs, env: cfg.GatewayEnv,
+			profileDir: cfg.ProfileDir})
 	if gw != nil {
 		f.targets = append(f.targets, gw)
 	}
@@ -156,8 +159,28 @@ func (f *fleet) prepare(ctx context.Context, cfg *Config) error {
 	} else if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return fmt.Errorf("create work directory: %w", err)
 	}
-	f.bins, err = build(ctx, cfg.Repo, f.dir, "./cmd/mockllm", "./cmd/sluice")
-	return err
+	if cfg.ProfileDir == "" {
+		f.bins, err = build(ctx, cfg.Repo, f.dir, "", "./cmd/mockllm", "./cmd/sluice")
+		return err
+	}
+
+	// Only the gateway gets the pprof listener.
+	if f.bins, err = build(ctx, cfg.Repo, f.dir, "", "./cmd/mockllm"); err != nil {
+		return err
+	}
+	overlay, err := writeOverlay(f.dir, filepath.Join(cfg.Repo, "cmd", "sluice"))
+	if err != nil {
+		return err
+	}
+	gw, err := build(ctx, cfg.Repo, f.dir, overlay, "./cmd/sluice")
+	if err != nil {
+		return err
+	}
+	f.bins["./cmd/sluice"] = gw["./cmd/sluice"]
+	if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
+		return fmt.Errorf("create profile directory: %w", err)
+	}
+	return nil
 }
 
 // stop ends every process, nginx and the gateway before the mock they call, and
@@ -189,11 +212,21 @@ func measure(ctx context.Context, cfg Config, t *target, m Mode, rate, n int) (R
 	spec.duration = cfg.Duration
 
 	r := Round{Mode: m.Name, Rate: rate, Round: n, Target: t.name, Load: loadavg1()}
+	var profiling sync.WaitGroup
+	if t.prof != nil && n == 1 && rate == slices.Max(cfg.Rates) {
+		profiling.Go(func() {
+			label := fmt.Sprintf("%s-%d", m.Name, rate)
+			if err := t.prof.collect(ctx, label, max(1, int(cfg.Duration.Seconds())-1)); err != nil {
+				fmt.Fprintf(cfg.Progress, "profiling %s: %v\n", label, err)
+			}
+		})
+	}
 	pids := t.proc.pids()
 	before, selfBefore := readUsage(pids), selfCPU()
 	sampler := sampleRSS(pids, 50*time.Millisecond)
 	o := attack(ctx, spec)
 	r.PeakRSS = sampler.stop()
+	profiling.Wait()
 	after := readUsage(pids)
 	r.CPU, r.ClientCPU = after.CPU-before.CPU, selfCPU()-selfBefore
 

@@ -81,7 +81,7 @@ func Sweep(ctx context.Context, cfg Config, sc SweepConfig) (*SweepReport, error
 			o := gatewayOptions{
 				name:     fmt.Sprintf("sluice-p%d-c%d", pool, conc),
 				poolSize: pool, concurrency: conc, buffer: conc * sc.BufferFactor,
-				args: cfg.GatewayArgs,
+				args: cfg.GatewayArgs, env: cfg.GatewayEnv,
 			}
 			row, err := sweepOne(ctx, cfg, sc, f, mock.port(), o)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +20,9 @@ const (
 	Nginx   = "nginx"  // nginx proxy_pass in front of the mock: the reference proxy
 )
 
+// errRefused marks a probe that the target answered with a client error.
+var errRefused = errors.New("the target refuses the benchmark request")
+
 // readyTimeout bounds how long a freshly started process may take to answer.
 const readyTimeout = 20 * time.Second
 
@@ -28,6 +32,7 @@ type target struct {
 	url   string // the chat completions URL
 	model string // the model name this route expects
 	proc  *process
+	prof  *profiler // set for a gateway built with a pprof listener
 }
 
 // startMock runs cmd/mockllm on a free loopback port with the given latency.
@@ -54,6 +59,10 @@ type gatewayOptions struct {
 	concurrency int    // concurrency_and_buffer_size.concurrency
 	buffer      int    // concurrency_and_buffer_size.buffer_size
 	args        []string
+	env         []string
+	// profileDir, when set, starts the gateway's pprof listener (which its binary
+	// must have been built with) and keeps its profiles there.
+	profileDir string
 }
 
 // startGateway writes a config that sets only the mock's base URL and a key (plus
@@ -76,11 +85,22 @@ func startGateway(ctx context.Context, bin, dir string, mockPort int,
 		argv = append(argv, "-pool-size", itoa(o.poolSize))
 	}
 	argv = append(argv, o.args...)
-	p, err := startProcess(o.name, dir, argv, nil)
+	env := o.env
+	var prof *profiler
+	if o.profileDir != "" {
+		pport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		prof = &profiler{addr: fmt.Sprintf("127.0.0.1:%d", pport), dir: o.profileDir}
+		env = append(env, pprofEnv+"="+prof.addr)
+	}
+	p, err := startProcess(o.name, dir, argv, env)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{name: Gateway, url: chatURL(port), model: "openai/gpt-4o-mini", proc: p}
+	t := &target{name: Gateway, url: chatURL(port), model: "openai/gpt-4o-mini", proc: p,
+		prof: prof}
 	return t, t.ready(ctx)
 }
 
@@ -145,7 +165,11 @@ func (t *target) ready(ctx context.Context) error {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		if resp.StatusCode != http.StatusOK {
+		switch {
+		case resp.StatusCode >= 400 && resp.StatusCode < 500:
+			// The process is up and refuses the request: waiting will not help.
+			return fmt.Errorf("probe answered %d: %s: %w", resp.StatusCode, b, errRefused)
+		case resp.StatusCode != http.StatusOK:
 			return fmt.Errorf("probe answered %d: %s", resp.StatusCode, b)
 		}
 		return nil

@@ -42,6 +42,8 @@ func parseFlags() (options, error) {
 	modes := flag.String("modes", "chat", "request kinds: chat, stream, prompt10k, prompt100k")
 	latency := flag.Int("latency", 100, "mock latency in `ms`")
 	gwArgs := flag.String("gateway-args", "", "extra flags for cmd/sluice, space-separated")
+	gwEnv := flag.String("gateway-env", "", "extra NAME=value environment for cmd/sluice, "+
+		"space-separated (e.g. GOGC=200)")
 	pools := flag.String("sweep-pools", "100,500,1000,5000", "pool sizes the sweep tries")
 	conc := flag.String("sweep-concurrency", "10,50,100,1000", "concurrencies the sweep tries")
 	flag.StringVar(&o.cfg.Repo, "repo", "", "sluice checkout to build (default: this module)")
@@ -55,6 +57,8 @@ func parseFlags() (options, error) {
 	flag.BoolVar(&o.doSweep, "sweep", false, "run the memory sweep instead of the comparison")
 	flag.IntVar(&o.sweep.Rate, "sweep-rate", 1000, "RPS while the sweep measures memory")
 	flag.IntVar(&o.sweep.BufferFactor, "sweep-buffer-factor", 5, "buffer_size per worker")
+	flag.StringVar(&o.cfg.ProfileDir, "profile", "", "build the gateway with pprof and "+
+		"write its profiles of the first round at the highest rate to this `dir`")
 	flag.StringVar(&o.out, "out", "", "also append the markdown report to this `file`")
 	flag.StringVar(&o.svg, "svg", "", "write the overhead plot to this `file`")
 	flag.DurationVar(&o.deadline, "deadline", time.Hour, "stop the whole run after this long")
@@ -75,6 +79,7 @@ func parseFlags() (options, error) {
 	}
 	o.cfg.MockLatency = time.Duration(*latency) * time.Millisecond
 	o.cfg.GatewayArgs = strings.Fields(*gwArgs)
+	o.cfg.GatewayEnv = strings.Fields(*gwEnv)
 	if o.cfg.Warmup == 0 {
 		o.cfg.Warmup = -1 // the flag's zero means none, the Config's means default
 	}
