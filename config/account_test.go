@@ -49,7 +49,7 @@ func TestAccount(t *testing.T) {
 		t.Errorf("GetConfigForProvider(groq) = %+v, %v; want zero", cfg, err)
 	}
 	cfg, _ = a.GetConfigForProvider(schemas.Anthropic)
-	if cfg.NetworkConfig.DefaultRequestTimeoutInSeconds != 120 || cfg.NetworkConfig.MaxRetries != 0 {
+	if n := cfg.NetworkConfig; n.DefaultRequestTimeoutInSeconds != 120 || n.MaxRetries != 0 {
 		t.Errorf("GetConfigForProvider(anthropic) = %+v", cfg)
 	}
 
@@ -118,4 +118,38 @@ func TestAccountConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// GetKeysForProvider runs on every request, which is why it hands out the shared
+// slice instead of a copy: it must not allocate.
+func BenchmarkGetKeysForProvider(b *testing.B) {
+	data, err := os.ReadFile("testdata/bifrost.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, _, err := LoadBytes(data, fixtureEnv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, ctx := f.Account(), context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if keys, _ := a.GetKeysForProvider(ctx, schemas.OpenAI); len(keys) != 2 {
+			b.Fatal("wrong keys")
+		}
+	}
+}
+
+// BenchmarkLoadBytes measures start-up parsing of the Bifrost fixture.
+func BenchmarkLoadBytes(b *testing.B) {
+	data, err := os.ReadFile("testdata/bifrost.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := LoadBytes(data, fixtureEnv); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

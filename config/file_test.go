@@ -40,14 +40,18 @@ func TestLoadBifrostConfig(t *testing.T) {
 	}
 	wantOpenAI := schemas.ProviderConfig{
 		NetworkConfig: schemas.NetworkConfig{
-			BaseURL:                        "https://api.openai.com",
-			ExtraHeaders:                   map[string]string{"OpenAI-Organization": "org-example"},
+			BaseURL: "https://api.openai.com",
+			ExtraHeaders: map[string]string{
+				"OpenAI-Organization": "org-example",
+			},
 			DefaultRequestTimeoutInSeconds: 60,
 			MaxRetries:                     2,
 			RetryBackoffInitial:            500 * time.Millisecond,
 			RetryBackoffMax:                5 * time.Second,
 		},
-		ConcurrencyAndBufferSize: schemas.ConcurrencyAndBufferSize{Concurrency: 20, BufferSize: 200},
+		ConcurrencyAndBufferSize: schemas.ConcurrencyAndBufferSize{
+			Concurrency: 20, BufferSize: 200,
+		},
 	}
 	if !reflect.DeepEqual(openai.Config, wantOpenAI) {
 		t.Errorf("openai config = %+v, want %+v", openai.Config, wantOpenAI)
@@ -65,7 +69,8 @@ func TestLoadBifrostConfig(t *testing.T) {
 		br.Deployments["claude-3-5-sonnet"] != "us.anthropic.claude-3-5-sonnet-20240620-v1:0" {
 		t.Errorf("bedrock_key_config = %+v", br)
 	}
-	if got := f.Providers[schemas.Bedrock].Config.NetworkConfig.StreamIdleTimeoutInSeconds; got != 45 {
+	brNet := f.Providers[schemas.Bedrock].Config.NetworkConfig
+	if got := brNet.StreamIdleTimeoutInSeconds; got != 45 {
 		t.Errorf("bedrock stream_idle_timeout_in_seconds = %d, want 45", got)
 	}
 	vx := f.Providers[schemas.Vertex].Keys[0].VertexKeyConfig
@@ -104,13 +109,15 @@ func TestLoadExampleConfig(t *testing.T) {
 		t.Errorf("config.example.json warnings:\n%s", warningStrings(warnings))
 	}
 	if len(f.Providers) < 5 {
-		t.Errorf("config.example.json configures %d providers, want the main ones", len(f.Providers))
+		t.Errorf("config.example.json configures %d providers, want the main ones",
+			len(f.Providers))
 	}
 }
 
 // Invalid values are reported with their JSON path and the reason.
 func TestLoadErrors(t *testing.T) {
 	const key = `"keys":[{"value":"k"}]`
+	const openai = `{"providers":{"openai":{` + key
 	tests := []struct {
 		name, doc string
 		want      []string
@@ -135,16 +142,18 @@ func TestLoadErrors(t *testing.T) {
 		{"providers not an object", `{"providers":[]}`,
 			[]string{"providers: must be an object, got an array"}},
 		{"negative concurrency",
-			`{"providers":{"openai":{` + key + `,"concurrency_and_buffer_size":{"concurrency":-1}}}}`,
-			[]string{"providers.openai.concurrency_and_buffer_size.concurrency: must be ≥ 0, got -1"}},
+			openai + `,"concurrency_and_buffer_size":{"concurrency":-1}}}}`,
+			[]string{"providers.openai.concurrency_and_buffer_size.concurrency: " +
+				"must be ≥ 0, got -1"}},
 		{"huge buffer",
-			`{"providers":{"openai":{` + key + `,"concurrency_and_buffer_size":{"buffer_size":1e12}}}}`,
+			openai + `,"concurrency_and_buffer_size":{"buffer_size":1e12}}}}`,
 			[]string{"providers.openai.concurrency_and_buffer_size.buffer_size: " +
 				"must be ≤ 10000000, got 1000000000000"}},
 		{"keys not an array", `{"providers":{"openai":{"keys":{}}}}`,
 			[]string{"providers.openai.keys: must be an array, got an object"}},
 		{"no keys", `{"providers":{"anthropic":{"keys":[]}}}`,
-			[]string{"providers.anthropic.keys: at least one enabled key is required for anthropic"}},
+			[]string{"providers.anthropic.keys: " +
+				"at least one enabled key is required for anthropic"}},
 		{"missing value", `{"providers":{"openai":{"keys":[{"models":["m"]}]}}}`,
 			[]string{"providers.openai.keys[0].value: required for openai"}},
 		{"value as number", `{"providers":{"openai":{"keys":[{"value":42}]}}}`,
@@ -157,23 +166,24 @@ func TestLoadErrors(t *testing.T) {
 			`{"providers":{"openai":{"keys":[{"value":"k","id":"a"},{"value":"k","name":"a"}]}}}`,
 			[]string{`providers.openai.keys[1].id: duplicate key id "a"`}},
 		{"relative base_url",
-			`{"providers":{"openai":{` + key + `,"network_config":{"base_url":"api.openai.com"}}}}`,
+			openai + `,"network_config":{"base_url":"api.openai.com"}}}}`,
 			[]string{"providers.openai.network_config.base_url: must be an absolute http"}},
 		{"base_url with query",
-			`{"providers":{"openai":{` + key + `,"network_config":{"base_url":"https://h/?a=1"}}}}`,
-			[]string{"providers.openai.network_config.base_url: must not have a query or fragment"}},
+			openai + `,"network_config":{"base_url":"https://h/?a=1"}}}}`,
+			[]string{"providers.openai.network_config.base_url: " +
+				"must not have a query or fragment"}},
 		{"negative retries",
-			`{"providers":{"openai":{` + key + `,"network_config":{"max_retries":-2}}}}`,
+			openai + `,"network_config":{"max_retries":-2}}}}`,
 			[]string{"providers.openai.network_config.max_retries: must be ≥ 0, got -2"}},
-		{"backoff initial above max", `{"providers":{"openai":{` + key +
+		{"backoff initial above max", openai +
 			`,"network_config":{"retry_backoff_initial":9000,"retry_backoff_max":1000}}}}`,
 			[]string{"providers.openai.network_config.retry_backoff_initial: " +
 				"must be ≤ retry_backoff_max (1000), got 9000"}},
-		{"bad header name", `{"providers":{"openai":{` + key +
+		{"bad header name", openai +
 			`,"network_config":{"extra_headers":{"X Bad":"v"}}}}}`,
 			[]string{`providers.openai.network_config.extra_headers["X Bad"]: ` +
 				"is not a valid HTTP header name"}},
-		{"header value with newline", `{"providers":{"openai":{` + key +
+		{"header value with newline", openai +
 			`,"network_config":{"extra_headers":{"X-Ok":"a\r\nInjected: 1"}}}}}`,
 			[]string{"providers.openai.network_config.extra_headers.X-Ok: " +
 				"value must not contain CR, LF or NUL"}},
@@ -229,9 +239,11 @@ func TestLoadErrorIsFieldError(t *testing.T) {
 func TestLoadZeroMeansDefault(t *testing.T) {
 	f, _ := mustLoad(t, `{"providers":{
 		"openai":{"keys":[{"value":"k"}],"concurrency_and_buffer_size":{"concurrency":0}},
-		"groq":{"keys":[{"value":"k"}],"concurrency_and_buffer_size":{"concurrency":8,"buffer_size":2}}}}`,
+		"groq":{"keys":[{"value":"k"}],
+			"concurrency_and_buffer_size":{"concurrency":8,"buffer_size":2}}}}`,
 		env())
-	if got := f.Providers[schemas.OpenAI].Config; !reflect.DeepEqual(got, schemas.ProviderConfig{}) {
+	got := f.Providers[schemas.OpenAI].Config
+	if !reflect.DeepEqual(got, schemas.ProviderConfig{}) {
 		t.Errorf("openai config = %+v, want zero", got)
 	}
 	want := schemas.ConcurrencyAndBufferSize{Concurrency: 8, BufferSize: 2}
@@ -254,7 +266,8 @@ func TestLoadWarnings(t *testing.T) {
 		"clinet: unknown key; ignored",
 		"client.poolsize: unknown key; ignored",
 		"mcp: Bifrost setting not supported by sluice; ignored",
-		"providers.anthropic.keys[0].azure_key_config: only the azure provider reads this; ignored",
+		"providers.anthropic.keys[0].azure_key_config: " +
+			"only the azure provider reads this; ignored",
 		"providers.openai.concurrency_and_buffer_size.concurency: unknown key; ignored",
 		"providers.openai.extra: unknown key; ignored",
 		"providers.openai.keys[0].colour: unknown key; ignored",
@@ -296,14 +309,16 @@ func TestLoadEnvResolution(t *testing.T) {
 			"network_config":{"base_url":"env.OAI_URL","extra_headers":{"X-Team":"env.TEAM"}}},
 		"bedrock":{"keys":[{"bedrock_key_config":{"access_key":"env.AK","secret_key":"env.SK",
 			"region":"env.REGION"}}]}}}`
-	f, _ := mustLoad(t, doc, env("OAI", "sk-1", "MODEL", "gpt-4o", "OAI_URL", "http://127.0.0.1:9/",
-		"TEAM", "red", "AK", "ak", "SK", "sk", "REGION", "eu-west-1"))
+	f, _ := mustLoad(t, doc, env("OAI", "sk-1", "MODEL", "gpt-4o",
+		"OAI_URL", "http://127.0.0.1:9/", "TEAM", "red",
+		"AK", "ak", "SK", "sk", "REGION", "eu-west-1"))
 
 	oa := f.Providers[schemas.OpenAI]
 	if k := oa.Keys[0]; k.Value != "sk-1" || k.Models[0] != "gpt-4o" {
 		t.Errorf("openai key = %+v", k)
 	}
-	if n := oa.Config.NetworkConfig; n.BaseURL != "http://127.0.0.1:9" || n.ExtraHeaders["X-Team"] != "red" {
+	n := oa.Config.NetworkConfig
+	if n.BaseURL != "http://127.0.0.1:9" || n.ExtraHeaders["X-Team"] != "red" {
 		t.Errorf("openai network_config = %+v", n)
 	}
 	br := f.Providers[schemas.Bedrock].Keys[0].BedrockKeyConfig
@@ -322,7 +337,8 @@ func TestLoadEnvErrors(t *testing.T) {
 			"providers.bedrock.keys[0].bedrock_key_config.secret_key: " +
 				"environment variable AWS_SK is not set"},
 		{"bad name", `{"providers":{"openai":{"keys":[{"value":"env.OPENAI-KEY"}]}}}`,
-			`providers.openai.keys[0].value: "OPENAI-KEY" is not a valid environment variable name`},
+			`providers.openai.keys[0].value: ` +
+				`"OPENAI-KEY" is not a valid environment variable name`},
 		{"empty name", `{"providers":{"openai":{"keys":[{"value":"env."}]}}}`,
 			`providers.openai.keys[0].value: "" is not a valid environment variable name`},
 	}

@@ -25,14 +25,17 @@ var options = []option{
 	{flag: "config", env: "APP_CONFIG", def: "none",
 		usage: "config file (Bifrost's config.json shape)",
 		apply: func(s *Settings, v string) error { s.ConfigPath = v; return nil }},
-	{flag: "host", env: "APP_HOST", def: DefaultHost, usage: "address to listen on; 0.0.0.0 for all",
+	{flag: "host", env: "APP_HOST", def: DefaultHost,
+		usage: "address to listen on; 0.0.0.0 for all",
 		apply: func(s *Settings, v string) error { s.Host = v; return nil }},
 	{flag: "port", env: "APP_PORT", def: strconv.Itoa(DefaultPort),
 		usage: "TCP port; 0 picks a free one",
 		apply: func(s *Settings, v string) error { return parseInt(v, 0, 65535, &s.Port) }},
 	{flag: "pool-size", env: "APP_POOL_SIZE", def: strconv.Itoa(schemas.DefaultInitialPoolSize),
 		usage: "objects prewarmed per pool",
-		apply: func(s *Settings, v string) error { return parseInt(v, 1, maxPoolSize, &s.PoolSize) }},
+		apply: func(s *Settings, v string) error {
+			return parseInt(v, 1, maxPoolSize, &s.PoolSize)
+		}},
 	{flag: "drop-excess-requests", env: "APP_DROP_EXCESS_REQUESTS", boolean: true, def: "false",
 		usage: "answer 503 at once when a provider queue is full, instead of waiting",
 		apply: func(s *Settings, v string) error { return parseBool(v, &s.DropExcessRequests) }},
@@ -57,7 +60,8 @@ func Usage() string {
 	b.WriteString("Usage: sluice [flags]\n\nFlags (each has an environment twin; " +
 		"a flag wins over its variable, which wins over the config file):\n")
 	for _, o := range options {
-		fmt.Fprintf(&b, "  -%-21s %s\n  %-22s env %s, default %s\n", o.flag, o.usage, "", o.env, o.def)
+		fmt.Fprintf(&b, "  -%-21s %s\n  %-22s env %s, default %s\n",
+			o.flag, o.usage, "", o.env, o.def)
 	}
 	return b.String()
 }

@@ -109,7 +109,8 @@ func TestParsePrecedence(t *testing.T) {
 func TestParseAllSettings(t *testing.T) {
 	path := writeConfig(t, "")
 	s, _, err := Parse([]string{"-host", "0.0.0.0", "-port", "0", "-log-level", "DEBUG",
-		"-log-format", "json", "-demo", "-shutdown-grace", "1m"}, env("APP_CONFIG", path, "K", "k"))
+		"-log-format", "json", "-demo", "-shutdown-grace", "1m"},
+		env("APP_CONFIG", path, "K", "k"))
 	if err != nil {
 		t.Fatalf("Parse flags: %v", err)
 	}
@@ -144,28 +145,34 @@ func TestParseErrors(t *testing.T) {
 		want  []string
 	}{
 		{"env port", nil, []string{"APP_PORT", "80a"},
-			[]string{`environment variable APP_PORT: must be a whole number from 0 to 65535, got "80a"`}},
+			[]string{`environment variable APP_PORT: ` +
+				`must be a whole number from 0 to 65535, got "80a"`}},
 		{"flag port", []string{"-port", "70000"}, nil,
 			[]string{`flag -port: must be a whole number from 0 to 65535, got "70000"`}},
 		{"env drop", nil, []string{"APP_DROP_EXCESS_REQUESTS", "maybe"},
-			[]string{`environment variable APP_DROP_EXCESS_REQUESTS: must be true or false, got "maybe"`}},
+			[]string{`environment variable APP_DROP_EXCESS_REQUESTS: ` +
+				`must be true or false, got "maybe"`}},
 		{"zero pool", []string{"-pool-size", "0"}, nil,
 			[]string{"flag -pool-size: must be a whole number from 1 to 1000000"}},
 		{"level", nil, []string{"APP_LOG_LEVEL", "verbose"},
 			[]string{`environment variable APP_LOG_LEVEL: must be debug, info, warn or error`}},
-		{"format", []string{"-log-format", "xml"}, nil, []string{"flag -log-format: must be text or json"}},
+		{"format", []string{"-log-format", "xml"}, nil,
+			[]string{"flag -log-format: must be text or json"}},
 		{"grace", nil, []string{"APP_SHUTDOWN_GRACE", "30"},
 			[]string{"environment variable APP_SHUTDOWN_GRACE: must be a positive duration"}},
 		{"body", []string{"-max-body-bytes", "5GiB"}, nil,
 			[]string{"flag -max-body-bytes: must be from 1 byte to 4096 MiB"}},
 		{"several", []string{"-port", "x"}, []string{"APP_POOL_SIZE", "-3"},
 			[]string{"flag -port", "environment variable APP_POOL_SIZE"}},
-		{"unknown flag", []string{"-prot", "1"}, nil, []string{"flag provided but not defined: -prot"}},
-		{"positional", []string{"config.json"}, nil, []string{`unexpected argument "config.json"`}},
+		{"unknown flag", []string{"-prot", "1"}, nil,
+			[]string{"flag provided but not defined: -prot"}},
+		{"positional", []string{"config.json"}, nil,
+			[]string{`unexpected argument "config.json"`}},
 		{"missing file", []string{"-config", "/nonexistent/sluice.json"}, nil,
 			[]string{"/nonexistent/sluice.json"}},
 		{"bad file", nil, []string{"APP_CONFIG", "testdata/bifrost.json"},
-			[]string{"providers.openai.keys[0].value: environment variable OPENAI_API_KEY is not set"}},
+			[]string{"providers.openai.keys[0].value: " +
+				"environment variable OPENAI_API_KEY is not set"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,15 +22,17 @@ func (l *loader) fail(p jsonPath, format string, args ...any) {
 }
 
 func (l *loader) warn(p jsonPath, format string, args ...any) {
-	l.warnings = append(l.warnings, Warning{Path: p.String(), Message: fmt.Sprintf(format, args...)})
+	w := Warning{Path: p.String(), Message: fmt.Sprintf(format, args...)}
+	l.warnings = append(l.warnings, w)
 }
 
 // fields maps the keys of a JSON object to the functions that read their values.
 type fields map[string]func(p jsonPath, v any)
 
 // object reads the members of the object v in key order. Null members are treated
-// as absent, and members whose key starts with "//" are comments. Keys listed in bifrostOnly are Bifrost settings sluice does not
-// implement; they and unknown keys are warned about and otherwise ignored.
+// as absent, and members whose key starts with "//" are comments. Keys listed in
+// bifrostOnly are Bifrost settings sluice does not implement; they and unknown keys
+// are warned about and otherwise ignored.
 func (l *loader) object(p jsonPath, v any, known fields, bifrostOnly ...string) {
 	m, ok := v.(map[string]any)
 	if !ok {
