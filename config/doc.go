@@ -10,6 +10,9 @@
 // path for the caller to log. Bifrost settings that sluice does not implement are
 // reported the same way, with a message that says so.
 //
+// JSON has no comments, so object members whose key starts with "//" are skipped
+// silently; config.example.json at the repository root uses them as documentation.
+//
 // Any string value of the form "env.NAME" is replaced by the environment variable
 // NAME when the file is loaded; an unset or empty variable is an error naming the
 // JSON path and the variable, never the value. Secrets are redacted by the String

@@ -79,7 +79,8 @@ func defaults() *Settings {
 // environment read through getenv, and the config file they name. The warnings
 // come from the config file and should be logged. On -h or -help the error matches
 // flag.ErrHelp; print Usage then. Every invalid flag, variable or file value is
-// reported, naming where it came from.
+// reported, naming where it came from. The config file is loaded even with -demo;
+// which of the two to serve is the caller's decision.
 func Parse(args []string, getenv func(string) string) (*Settings, []Warning, error) {
 	fs := flag.NewFlagSet("sluice", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
