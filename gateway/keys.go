@@ -36,33 +36,33 @@ func jsonKeys(t reflect.Type) keySet {
 }
 
 // unknownKey returns the first top-level member of the JSON object in data that is not
-// in known, or "" when there is none. data must be valid JSON, which json.Unmarshal has
-// checked by then; anything but an object yields "".
+// in known, and whether there is one. data must be valid JSON, which json.Unmarshal has
+// checked by then; anything but an object has no members.
 //
 // It exists because encoding/json silently drops members it does not know, and a
 // parameter the gateway cannot honour must be refused, not ignored. It scans in place
 // without allocating, unlike a json.Decoder with DisallowUnknownFields, which copies the
 // whole body. A key written with escape sequences is compared as written, so it is
 // reported as unknown even if it decodes to a known name.
-func unknownKey(data []byte, known keySet) string {
+func unknownKey(data []byte, known keySet) (string, bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return ""
+		return "", false
 	}
 	i++
 	for {
 		i = skipSpace(data, i)
 		if i >= len(data) || data[i] != '"' {
-			return ""
+			return "", false
 		}
 		end := stringEnd(data, i)
 		if _, ok := known[string(data[i+1:end-1])]; !ok {
-			return string(data[i+1 : end-1])
+			return string(data[i+1 : end-1]), true
 		}
 		i = skipSpace(data, end) + 1 // past the colon
 		i = skipSpace(data, skipValue(data, skipSpace(data, i)))
 		if i >= len(data) || data[i] != ',' {
-			return ""
+			return "", false
 		}
 		i++
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
+	"unicode"
 
 	"github.com/sluicegw/sluice/schemas"
 )
@@ -23,7 +25,13 @@ type chatBody struct {
 	Stop stopList `json:"stop"`
 	// MaxCompletionTokens is the newer name of max_tokens; it wins when both are set.
 	MaxCompletionTokens *int `json:"max_completion_tokens"`
-	neutralParams
+
+	// N, Logprobs and Store are accepted only at the value that changes nothing, since
+	// the unified request cannot carry any other; other values are refused rather than
+	// silently dropped.
+	N        *int  `json:"n"`
+	Logprobs *bool `json:"logprobs"`
+	Store    *bool `json:"store"`
 }
 
 // streamOptions are accepted for compatibility. Usage is passed on whenever the
@@ -32,22 +40,15 @@ type streamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
 }
 
-// neutralParams are OpenAI parameters accepted only at the value that changes nothing,
-// since the unified request cannot carry any other; other values are refused rather
-// than silently dropped.
-type neutralParams struct {
-	N        *int  `json:"n"`
-	Logprobs *bool `json:"logprobs"`
-	Store    *bool `json:"store"`
-}
-
-func (p *neutralParams) check() *schemas.Error {
+func (b *chatBody) check() *schemas.Error {
 	switch {
-	case p.N != nil && *p.N != 1:
+	case len(b.Messages) == 0:
+		return badRequest("messages", "messages must hold at least one message")
+	case b.N != nil && *b.N != 1:
 		return badRequest("n", "n must be 1: sluice returns one choice per request")
-	case p.Logprobs != nil && *p.Logprobs:
+	case b.Logprobs != nil && *b.Logprobs:
 		return badRequest("logprobs", "logprobs is not supported by sluice")
-	case p.Store != nil && *p.Store:
+	case b.Store != nil && *b.Store:
 		return badRequest("store", "store is not supported by sluice")
 	}
 	return nil
@@ -60,10 +61,7 @@ func (b *chatBody) request(cat *catalog, def schemas.ModelProvider) (*schemas.Ch
 	if err != nil {
 		return nil, err
 	}
-	if len(b.Messages) == 0 {
-		return nil, badRequest("messages", "messages must hold at least one message")
-	}
-	if err := b.neutralParams.check(); err != nil {
+	if err := b.check(); err != nil {
 		return nil, err
 	}
 	fallbacks, err := resolveFallbacks(cat, b.Fallbacks, def)
@@ -183,7 +181,7 @@ func decodeBody(data []byte, v any, known keySet) *schemas.Error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return decodeError(err)
 	}
-	if k := unknownKey(data, known); k != "" {
+	if k, ok := unknownKey(data, known); ok {
 		return badRequest(k, "unknown or unsupported parameter %q", k)
 	}
 	return nil
@@ -195,13 +193,28 @@ func decodeError(err error) *schemas.Error {
 		return badRequest(fe.param, "%s", fe.msg)
 	}
 	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		if te.Field == "" {
+		field := jsonPath(te.Field)
+		if field == "" {
 			return badRequest("", "the request body must be a JSON object, not %s", te.Value)
 		}
-		return badRequest(te.Field, "%s must be %s, not %s", te.Field, jsonKind(te.Type),
-			te.Value)
+		return badRequest(field, "%s must be %s, not %s", field, jsonKind(te.Type), te.Value)
 	}
 	return badRequest("", "the request body is not valid JSON: %v", err)
+}
+
+// jsonPath turns encoding/json's path of a field into the client's: json names the
+// fields of an embedded struct after the struct's Go type ("ChatParams.temperature"),
+// which the client never wrote. Every member of the OpenAI API is lowercase, so a
+// capitalized segment can only be such a type name.
+func jsonPath(field string) string {
+	segs := strings.Split(field, ".")
+	kept := segs[:0]
+	for _, s := range segs {
+		if s != "" && !unicode.IsUpper(rune(s[0])) {
+			kept = append(kept, s)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 // jsonKind names the JSON form of a Go type in an error message.

@@ -118,11 +118,11 @@ func (s *Server) routes() {
 	s.openAIRoutes("/openai/v1", schemas.OpenAI)
 	s.openAIRoutes("/openai", schemas.OpenAI)
 
-	s.mux.HandleFunc("GET /health", s.health)
-	s.mux.HandleFunc("GET /ready", s.ready)
+	s.handle(http.MethodGet, "/health", s.health)
+	s.handle(http.MethodGet, "/ready", s.ready)
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(
 		s.log.Handler(), slog.LevelWarn)})
-	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+	s.handle(http.MethodGet, "/metrics", func(w http.ResponseWriter, r *http.Request) {
 		x := s.begin(w, r, routeNone)
 		defer x.end()
 		x.stamp(http.StatusOK)
