@@ -103,7 +103,7 @@ func ResponseError(p schemas.ModelProvider, resp *http.Response, key *schemas.Ke
 		e.Message = fmt.Sprintf("upstream answered %s (%s)", resp.Status, ue.Type)
 	default:
 		e.Message = fmt.Sprintf("upstream answered %s", resp.Status)
-		if s := snippet(body); s != "" {
+		if s := snippet(body); s != "" && !json.Valid(body) {
 			e.Message += ": " + s
 		}
 	}
@@ -159,7 +159,9 @@ func Redact(s string, key *schemas.Key) string {
 	return strings.ReplaceAll(s, key.Value, "[redacted]")
 }
 
-// snippet returns the start of a non-JSON body on one line, for an error message.
+// snippet returns the start of a body on one line, for an error message. It is used
+// for bodies that are not JSON, such as a proxy's HTML page; a JSON body in no known
+// shape says nothing a person could use.
 func snippet(body []byte) string {
 	s := strings.Join(strings.Fields(string(body)), " ")
 	if len(s) > maxSnippet {
@@ -195,8 +197,9 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 
 // NetworkError turns a failure to exchange with the upstream into a *schemas.Error:
 // ErrTimeout when ctx's deadline (or a cancellation whose cause is a deadline) or a
-// network timeout ended it, otherwise ErrUpstream, which is retryable. A cancellation
-// keeps its cause, so errors.Is(err, context.Canceled) holds. The message never holds
+// network timeout ended it, ErrCanceled when ctx was canceled otherwise, and
+// ErrUpstream, which is retryable, for everything else. The error's Cause is the
+// context's cause or the network error, so errors.Is(err, context.Canceled) holds. The message never holds
 // the request URL, which for some providers carries a key.
 func NetworkError(ctx context.Context, p schemas.ModelProvider, err error) *schemas.Error {
 	var se *schemas.Error
@@ -215,7 +218,7 @@ func NetworkError(ctx context.Context, p schemas.ModelProvider, err error) *sche
 			e.Cause = cause
 			return e
 		}
-		e := schemas.NewError(schemas.ErrUpstream, p, "upstream call canceled: %v", cause)
+		e := schemas.NewError(schemas.ErrCanceled, p, "upstream call canceled: %v", cause)
 		e.Cause = cause
 		return e
 	}

@@ -35,14 +35,42 @@ type HTTP struct {
 	client   *http.Client
 	buffers  *pool.Pool[bytes.Buffer]
 	extra    map[string]string
+	auth     Authorizer
 }
 
-// NewHTTP returns the plumbing for opts. The base URL is opts.Config's BaseURL, or
+// Authorizer adds key's credentials to the headers of an upstream request. It returns
+// a *schemas.Error when key cannot be used, for example a nil key for a provider that
+// needs one.
+type Authorizer func(h http.Header, key *schemas.Key) error
+
+// BearerAuth sends the key as "Authorization: Bearer <key>" and refuses a missing key.
+func BearerAuth(p schemas.ModelProvider) Authorizer {
+	return func(h http.Header, key *schemas.Key) error {
+		if key == nil || key.Value == "" {
+			return schemas.NewError(schemas.ErrNoKey, p, "provider %s needs an API key", p)
+		}
+		h.Set("Authorization", "Bearer "+key.Value)
+		return nil
+	}
+}
+
+// OptionalBearerAuth sends the key as a bearer token when there is one, and nothing
+// otherwise; it suits servers that run with or without a key (Ollama, vLLM).
+func OptionalBearerAuth(h http.Header, key *schemas.Key) error {
+	if key != nil && key.Value != "" {
+		h.Set("Authorization", "Bearer "+key.Value)
+	}
+	return nil
+}
+
+// NewHTTP returns the plumbing for opts, adding credentials with auth (nil: none).
+// The base URL is opts.Config's BaseURL, or
 // defaultBaseURL when that is empty; it is an error when both are empty. A nil
 // opts.Client means a client with http.DefaultTransport, and nil opts.Buffers a small
 // private pool, so that adapters also work outside the engine (in tests, for example).
-func NewHTTP(opts Options, defaultBaseURL string) (*HTTP, error) {
-	h := &HTTP{provider: opts.Provider, client: opts.Client, buffers: opts.Buffers}
+func NewHTTP(opts Options, defaultBaseURL string, auth Authorizer) (*HTTP, error) {
+	h := &HTTP{provider: opts.Provider, client: opts.Client, buffers: opts.Buffers,
+		auth: auth}
 	h.baseURL = defaultBaseURL
 	if opts.Config != nil {
 		if u := opts.Config.NetworkConfig.BaseURL; u != "" {
@@ -72,15 +100,25 @@ func (h *HTTP) Provider() schemas.ModelProvider { return h.provider }
 // BaseURL returns the provider's root URL, without a trailing slash.
 func (h *HTTP) BaseURL() string { return h.baseURL }
 
-// PostJSON sends body, encoded as JSON, to the base URL followed by path. setAuth, if
-// not nil, adds the credentials; it runs after the extra headers so that a configured
-// header can never replace the key. key is only used to scrub the secret from error
-// messages and may be nil.
+// PostJSON sends body, encoded as JSON, to the base URL followed by path, with key's
+// credentials. The credentials are set after the configured extra headers, so that an
+// extra header can never replace the key. The key's secret is scrubbed from any error.
 //
 // On a 2xx answer PostJSON returns the response, whose body the caller must close.
 // Anything else, including a non-2xx answer, is returned as a *schemas.Error.
-func (h *HTTP) PostJSON(ctx context.Context, path string, body any, key *schemas.Key,
-	setAuth func(http.Header)) (*http.Response, error) {
+func (h *HTTP) PostJSON(ctx context.Context, path string, body any,
+	key *schemas.Key) (*http.Response, error) {
+	return h.post(ctx, path, body, key, "application/json")
+}
+
+// PostStream is PostJSON for a request whose answer is a server-sent event stream.
+func (h *HTTP) PostStream(ctx context.Context, path string, body any,
+	key *schemas.Key) (*http.Response, error) {
+	return h.post(ctx, path, body, key, "text/event-stream")
+}
+
+func (h *HTTP) post(ctx context.Context, path string, body any, key *schemas.Key,
+	accept string) (*http.Response, error) {
 	buf := h.buffers.Get()
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
@@ -99,12 +137,15 @@ func (h *HTTP) PostJSON(ctx context.Context, path string, body any, key *schemas
 	}
 	req.ContentLength = int64(buf.Len())
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	for k, v := range h.extra {
 		req.Header.Set(k, v)
 	}
-	if setAuth != nil {
-		setAuth(req.Header)
+	if h.auth != nil {
+		if err := h.auth(req.Header, key); err != nil {
+			rb.Close()
+			return nil, err
+		}
 	}
 
 	resp, err := h.client.Do(req)
