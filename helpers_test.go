@@ -1,10 +1,12 @@
 package sluice
 
 import (
+	"bytes"
 	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -171,6 +173,10 @@ type upstream struct {
 func newUpstream(t testing.TB, h http.HandlerFunc) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Reading the whole body lets the server watch the connection, so that
+		// r.Context() ends when the client goes away.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		u.calls.Add(1)
 		n := u.inFlight.Add(1)
 		defer u.inFlight.Add(-1)
@@ -201,7 +207,7 @@ func answerAfter(d time.Duration) http.HandlerFunc {
 func newTestClient(t testing.TB, acct schemas.Account, drop bool) *Client {
 	t.Helper()
 	c, err := newClient(schemas.Config{Account: acct, DropExcessRequests: drop,
-		InitialPoolSize: 8}, newHTTPAdapter)
+		InitialPoolSize: 8, Logger: quiet}, newHTTPAdapter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,4 +248,22 @@ func parallel(n int, f func(i int)) {
 		wg.Go(func() { f(i) })
 	}
 	wg.Wait()
+}
+
+// quiet discards the logs of test clients.
+var quiet = slog.New(slog.DiscardHandler)
+
+// providerStats returns the stats of the first provider set up, or a zero value.
+func providerStats(c *Client) ProviderStats {
+	s := c.Stats()
+	if len(s.Providers) == 0 {
+		return ProviderStats{QueueDepth: -1, BusyWorkers: -1}
+	}
+	return s.Providers[0]
+}
+
+// numGoroutines counts goroutines once those of earlier tests had time to exit.
+func numGoroutines() int {
+	time.Sleep(20 * time.Millisecond)
+	return runtime.NumGoroutine()
 }

@@ -3,6 +3,7 @@ package sluice
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -126,13 +127,9 @@ func TestProvidersAreIsolated(t *testing.T) {
 func TestCancelFreesWorkerAndUpstream(t *testing.T) {
 	upstreamGone := make(chan struct{}, 1)
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.ContentLength > 0 {
-			buf := make([]byte, 64)
-			n, _ := r.Body.Read(buf)
-			if string(buf[:n]) == "m-openai|quick" {
-				w.Write([]byte("ok"))
-				return
-			}
+		if body, _ := io.ReadAll(r.Body); string(body) == "m-openai|quick" {
+			w.Write([]byte("ok"))
+			return
 		}
 		<-r.Context().Done()
 		upstreamGone <- struct{}{}
@@ -166,7 +163,7 @@ func TestCancelFreesWorkerAndUpstream(t *testing.T) {
 
 	// With concurrency 1 and no waiting room, the next call is only admitted if
 	// the worker was freed.
-	waitFor(t, func() bool { return c.Stats().Providers[0].BusyWorkers == 0 })
+	waitFor(t, func() bool { return providerStats(c).BusyWorkers == 0 })
 	resp, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "quick"))
 	if err != nil || answerText(resp) != "ok" {
 		t.Fatalf("after cancel: %v", err)
@@ -192,7 +189,7 @@ func TestCancelledWhileQueuedNeverReachesUpstream(t *testing.T) {
 		_, err := c.ChatCompletion(ctx, chatReq(schemas.OpenAI, "second"))
 		queued <- err
 	}()
-	waitFor(t, func() bool { return c.Stats().Providers[0].QueueDepth == 1 })
+	waitFor(t, func() bool { return providerStats(c).QueueDepth == 1 })
 	cancel()
 	start := time.Now()
 	if err := <-queued; !errors.Is(err, schemas.ErrCanceled) {
@@ -204,7 +201,7 @@ func TestCancelledWhileQueuedNeverReachesUpstream(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return c.Stats().Providers[0].QueueDepth == 0 })
+	waitFor(t, func() bool { return providerStats(c).QueueDepth == 0 })
 	if n := up.calls.Load(); n != 1 {
 		t.Fatalf("upstream got %d calls, want 1: the cancelled one must be skipped", n)
 	}
