@@ -1,8 +1,8 @@
 package sluice
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"

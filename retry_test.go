@@ -161,4 +161,3 @@ func TestBackoffBounds(t *testing.T) {
 		t.Errorf("first retry waits %s, want exactly %s", d, lo)
 	}
 }
-
