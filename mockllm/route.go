@@ -87,12 +87,20 @@ func route(r *http.Request) routeInfo {
 	case "/v1/messages/count_tokens":
 		return routeInfo{dialect: anthropicWire{}, provider: provAnthropic, op: opCountTokens,
 			apiVersion: r.Header.Get("Anthropic-Version")}
+	case "/v2/chat":
+		return routeInfo{dialect: cohereWire{}, provider: provCohere, op: opChat}
+	case "/v2/embed":
+		return routeInfo{dialect: cohereWire{}, provider: provCohere, op: opEmbed}
 	}
 	switch {
 	case strings.HasPrefix(p, "/openai/deployments/"):
 		rt := azureRoute(strings.TrimPrefix(p, "/openai/deployments/"))
 		rt.apiVersion = r.URL.Query().Get("api-version")
 		return rt
+	case strings.HasPrefix(p, "/model/"):
+		return bedrockRoute(strings.TrimPrefix(p, "/model/"))
+	case strings.Contains(p, "/models/") && strings.Contains(p, ":"):
+		return geminiRoute(p)
 	}
 	return routeInfo{}
 }
@@ -111,6 +119,58 @@ func azureRoute(rest string) routeInfo {
 		rt.op = opCompletion
 	case "embeddings":
 		rt.op = opEmbed
+	default:
+		return routeInfo{}
+	}
+	return rt
+}
+
+// bedrockRoute maps "{modelId}/converse[-stream]"; a model ID may itself hold slashes
+// (inference profile ARNs), so the operation is taken from the end.
+func bedrockRoute(rest string) routeInfo {
+	rt := routeInfo{dialect: bedrockWire{}, provider: provBedrock, op: opChat}
+	switch {
+	case strings.HasSuffix(rest, "/converse"):
+		rt.model = strings.TrimSuffix(rest, "/converse")
+	case strings.HasSuffix(rest, "/converse-stream"):
+		rt.model = strings.TrimSuffix(rest, "/converse-stream")
+		rt.stream = true
+	default:
+		return routeInfo{}
+	}
+	if rt.model == "" {
+		return routeInfo{}
+	}
+	return rt
+}
+
+// geminiRoute maps Gemini API paths ("/v1beta/models/{m}:{method}") and Vertex AI paths
+// ("/v1/projects/{p}/locations/{l}/publishers/google/models/{m}:{method}").
+func geminiRoute(p string) routeInfo {
+	prefix, rest, _ := strings.Cut(p, "/models/")
+	model, method, ok := strings.Cut(rest, ":")
+	if !ok || model == "" || strings.Contains(model, "/") {
+		return routeInfo{}
+	}
+	rt := routeInfo{dialect: geminiWire{}, provider: provGemini, model: model}
+	switch {
+	case prefix == "/v1beta" || prefix == "/v1":
+	case strings.HasSuffix(prefix, "/publishers/google"):
+		rt.dialect, rt.provider = geminiWire{vertex: true}, provVertex
+	default:
+		return routeInfo{}
+	}
+	switch method {
+	case "generateContent":
+		rt.op = opChat
+	case "streamGenerateContent":
+		rt.op, rt.stream = opChat, true
+	case "embedContent":
+		rt.op = opEmbed
+	case "batchEmbedContents":
+		rt.op = opBatchEmbed
+	case "countTokens":
+		rt.op = opCountTokens
 	default:
 		return routeInfo{}
 	}
