@@ -2,6 +2,7 @@ package sluice
 
 import (
 	"github.com/sluicegw/sluice/providers"
+	"github.com/sluicegw/sluice/providers/openai"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -9,8 +10,18 @@ import (
 type constructor func(p schemas.ModelProvider, opts providers.Options) (providers.Provider, error)
 
 // adapters maps each provider to the constructor of its adapter. A provider missing
-// here is refused with ErrUnsupported on first use.
-var adapters = map[schemas.ModelProvider]func(providers.Options) (providers.Provider, error){}
+// here is refused with ErrUnsupported on first use. The OpenAI-compatible family
+// shares one adapter, told apart by its dialect.
+var adapters = func() map[schemas.ModelProvider]newFunc {
+	m := map[schemas.ModelProvider]newFunc{}
+	for p, d := range openai.Dialects {
+		m[p] = adapt(func(opts providers.Options) (*openai.Provider, error) {
+			return openai.NewCompatible(opts, d)
+		})
+	}
+	m[schemas.OpenAI] = adapt(openai.New)
+	return m
+}()
 
 // lookupAdapter is the constructor Init uses: the adapters table.
 func lookupAdapter(p schemas.ModelProvider, opts providers.Options) (providers.Provider, error) {
@@ -26,11 +37,12 @@ func lookupAdapter(p schemas.ModelProvider, opts providers.Options) (providers.P
 	return a, nil
 }
 
+// newFunc is an adapter package's constructor, as the adapters table holds it.
+type newFunc = func(providers.Options) (providers.Provider, error)
+
 // adapt turns a package's typed constructor into a table entry, so that a failed
 // construction never yields a non-nil interface holding a nil pointer.
-func adapt[P providers.Provider](
-	newP func(providers.Options) (P, error),
-) func(providers.Options) (providers.Provider, error) {
+func adapt[P providers.Provider](newP func(providers.Options) (P, error)) newFunc {
 	return func(opts providers.Options) (providers.Provider, error) {
 		p, err := newP(opts)
 		if err != nil {
