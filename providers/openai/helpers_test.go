@@ -1,13 +1,11 @@
 package openai
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/sluicegw/sluice/providers"
+	"github.com/sluicegw/sluice/providers/internal/wiretest"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -15,71 +13,15 @@ const testKey = "sk-test-0123456789abcdef"
 
 var key = &schemas.Key{Value: testKey}
 
-// received is one request as the upstream saw it.
-type received struct {
-	Method, Path string
-	Header       http.Header
-	Body         []byte
-}
+// upstream is the loopback server the tests talk to.
+type upstream = wiretest.Upstream
 
-// upstream is a loopback server that records what arrived and answers with answer.
-type upstream struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []received
-}
+func newUpstream(t testing.TB, answer http.HandlerFunc) *upstream { return wiretest.New(t, answer) }
 
-func newUpstream(t testing.TB, answer func(w http.ResponseWriter, r *http.Request)) *upstream {
-	t.Helper()
-	u := &upstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			t.Errorf("upstream: reading the body: %v", err)
-		}
-		u.mu.Lock()
-		u.reqs = append(u.reqs, received{r.Method, r.URL.Path, r.Header.Clone(), body})
-		u.mu.Unlock()
-		answer(w, r)
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-// last returns the last request received.
-func (u *upstream) last(t *testing.T) received {
-	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.reqs) == 0 {
-		t.Fatal("no request reached the upstream")
-	}
-	return u.reqs[len(u.reqs)-1]
-}
-
-// count returns how many requests arrived.
-func (u *upstream) count() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.reqs)
-}
-
-// serve answers with status and body as JSON.
-func serve(status int, body []byte) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		w.Write(body)
-	}
-}
-
-// serveSSE answers with body as an event stream.
-func serveSSE(body []byte) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Write(body)
-	}
-}
+var (
+	serve    = wiretest.JSON
+	serveSSE = wiretest.SSE
+)
 
 // options points an adapter at u.
 func options(p schemas.ModelProvider, baseURL string) providers.Options {

@@ -22,7 +22,7 @@ func TestChatCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got := up.last(t)
+	got := up.Last()
 	if got.Method != "POST" || got.Path != "/v1/chat/completions" {
 		t.Errorf("request to %s %s", got.Method, got.Path)
 	}
@@ -55,7 +55,7 @@ func TestChatCompletionMinimalRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}` + "\n"
-	if got := up.last(t); string(got.Body) != want || got.Path != "/v1/chat/completions" {
+	if got := up.Last(); string(got.Body) != want || got.Path != "/v1/chat/completions" {
 		t.Fatalf("sent %s %s, want only model and messages", got.Path, got.Body)
 	}
 }
@@ -93,7 +93,7 @@ func TestEmbedding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := up.last(t)
+	got := up.Last()
 	want := `{"model":"text-embedding-3-small","input":["a","b"],"dimensions":2,` +
 		`"encoding_format":"float"}` + "\n"
 	if got.Path != "/v1/embeddings" || string(got.Body) != want {
@@ -116,7 +116,7 @@ func TestTextCompletion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := up.last(t)
+	got := up.Last()
 	want := `{"model":"gpt-3.5-turbo-instruct","prompt":"hello","max_tokens":1}` + "\n"
 	if got.Path != "/v1/completions" || string(got.Body) != want {
 		t.Errorf("sent %s %s", got.Path, got.Body)
@@ -132,7 +132,7 @@ func TestTextCompletion(t *testing.T) {
 		e.StatusCode != 400 {
 		t.Fatalf("tools on a text completion: err = %v", err)
 	}
-	if up.count() != 1 {
+	if up.Count() != 1 {
 		t.Fatal("a refused request reached the upstream")
 	}
 }
@@ -171,7 +171,7 @@ func TestCompatibleDialects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := up.last(t)
+			got := up.Last()
 			var body struct{ Messages []schemas.Message }
 			json.Unmarshal(got.Body, &body)
 			if got.Path != tt.path || got.Header.Get("Authorization") != tt.auth ||
@@ -180,13 +180,13 @@ func TestCompatibleDialects(t *testing.T) {
 					got.Header.Get("Authorization"), body.Messages[0].Role, resp.Provider)
 			}
 
-			n := up.count()
+			n := up.Count()
 			_, err = p.ChatCompletion(context.Background(), tt.key, req(topK))
 			if tt.topK != (err == nil) {
 				t.Errorf("top_k accepted = %v, want %v (err %v)", err == nil, tt.topK, err)
 			}
-			if !tt.topK && (!errors.Is(err, schemas.ErrUnsupported) || up.count() != n) {
-				t.Errorf("top_k refusal: %v, sent anyway: %v", err, up.count() != n)
+			if !tt.topK && (!errors.Is(err, schemas.ErrUnsupported) || up.Count() != n) {
+				t.Errorf("top_k refusal: %v, sent anyway: %v", err, up.Count() != n)
 			}
 		})
 	}
@@ -230,7 +230,7 @@ func TestMissingKeyRefusedBeforeSending(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
 	p := newTestProvider(t, up.URL)
 	_, err := p.ChatCompletion(context.Background(), nil, richRequest())
-	if !errors.Is(err, schemas.ErrNoKey) || up.count() != 0 {
-		t.Fatalf("err = %v, requests sent %d", err, up.count())
+	if !errors.Is(err, schemas.ErrNoKey) || up.Count() != 0 {
+		t.Fatalf("err = %v, requests sent %d", err, up.Count())
 	}
 }

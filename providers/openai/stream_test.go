@@ -27,7 +27,7 @@ func drain(t *testing.T, s providers.Stream) ([]*schemas.ChatStreamChunk, error)
 	}
 }
 
-func openStream(t *testing.T, answer func(http.ResponseWriter, *http.Request)) (
+func openStream(t *testing.T, answer http.HandlerFunc) (
 	*upstream, providers.Stream, error) {
 	t.Helper()
 	up := newUpstream(t, answer)
@@ -47,7 +47,7 @@ func TestStream(t *testing.T) {
 	}
 	golden.JSON(t, "stream.chunks.json", chunks)
 
-	got := up.last(t)
+	got := up.Last()
 	if got.Header.Get("Accept") != "text/event-stream" ||
 		!strings.Contains(string(got.Body), `"stream":true,"stream_options":{"include_usage":true}`) {
 		t.Errorf("stream request: %v %s", got.Header, got.Body)
@@ -185,7 +185,7 @@ func TestStreamNoStreamOptionsDialect(t *testing.T) {
 	if _, err := drain(t, s); err != io.EOF {
 		t.Fatal(err)
 	}
-	if b := string(up.last(t).Body); strings.Contains(b, "stream_options") {
+	if b := string(up.Last().Body); strings.Contains(b, "stream_options") {
 		t.Fatalf("mistral got stream_options: %s", b)
 	}
 }
