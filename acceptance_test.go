@@ -30,7 +30,8 @@ func (a account) GetConfiguredProviders() ([]schemas.ModelProvider, error) {
 	return ps, nil
 }
 
-func (a account) GetKeysForProvider(context.Context, schemas.ModelProvider) ([]schemas.Key, error) {
+func (a account) GetKeysForProvider(context.Context, schemas.ModelProvider) (
+	[]schemas.Key, error) {
 	return []schemas.Key{{Value: "sk-test", Weight: 1}}, nil
 }
 
@@ -45,7 +46,7 @@ func openAIAt(t *testing.T, baseURL string, drop bool) *sluice.Client {
 	c, err := sluice.Init(schemas.Config{
 		Account: account{schemas.OpenAI: {
 			NetworkConfig:            schemas.NetworkConfig{BaseURL: baseURL},
-			ConcurrencyAndBufferSize: schemas.ConcurrencyAndBufferSize{Concurrency: 1, BufferSize: 1},
+			ConcurrencyAndBufferSize: size(1, 1),
 		}},
 		DropExcessRequests: drop,
 	})
@@ -54,6 +55,10 @@ func openAIAt(t *testing.T, baseURL string, drop bool) *sluice.Client {
 	}
 	t.Cleanup(c.Cleanup)
 	return c
+}
+
+func size(concurrency, buffer int) schemas.ConcurrencyAndBufferSize {
+	return schemas.ConcurrencyAndBufferSize{Concurrency: concurrency, BufferSize: buffer}
 }
 
 func mockServer(t *testing.T) *httptest.Server {
@@ -84,7 +89,8 @@ func burst(c *sluice.Client, n int) []outcome {
 	for i := range out {
 		wg.Go(func() {
 			t0 := time.Now()
-			resp, err := c.ChatCompletion(context.Background(), hello(schemas.OpenAI, "gpt-4o-mini"))
+			req := hello(schemas.OpenAI, "gpt-4o-mini")
+			resp, err := c.ChatCompletion(context.Background(), req)
 			if err == nil && len(resp.Choices) == 0 {
 				err = errors.New("answer without choices")
 			}
@@ -139,7 +145,7 @@ func TestAcceptanceCleanupLosesNothing(t *testing.T) {
 	c, err := sluice.Init(schemas.Config{
 		Account: account{schemas.OpenAI: {
 			NetworkConfig:            schemas.NetworkConfig{BaseURL: mockServer(t).URL},
-			ConcurrencyAndBufferSize: schemas.ConcurrencyAndBufferSize{Concurrency: 1, BufferSize: 3},
+			ConcurrencyAndBufferSize: size(1, 3),
 		}},
 		DropExcessRequests: true,
 	})

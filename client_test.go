@@ -137,7 +137,7 @@ func TestProviderSetUpOnceUnderConcurrentFirstCalls(t *testing.T) {
 	c := newTestClient(t, acct, false)
 
 	parallel(50, func(int) {
-		if _, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi")); err != nil {
+		if _, err := ask(c, schemas.OpenAI); err != nil {
 			t.Error(err)
 		}
 	})
@@ -163,7 +163,7 @@ func TestProviderSetupErrors(t *testing.T) {
 	// The failed setup is not remembered: once fixed, the provider works.
 	up := newUpstream(t, answerAfter(0))
 	acct.add(schemas.OpenAI, up.URL, 1, 0)
-	if _, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi")); err != nil {
+	if _, err := ask(c, schemas.OpenAI); err != nil {
 		t.Errorf("after fixing the config: %v", err)
 	}
 }

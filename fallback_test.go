@@ -54,7 +54,9 @@ func TestFallbackOrder(t *testing.T) {
 	if want := []string{"openai", "anthropic", "groq"}; !slices.Equal(o.hits, want) {
 		t.Fatalf("providers called %v, want %v", o.hits, want)
 	}
-	if tr.Provider != schemas.Groq || tr.Model != "llama" || tr.Fallbacks != 2 || tr.Attempts != 3 {
+	want := Trace{Provider: schemas.Groq, Model: "llama", Fallbacks: 2, Attempts: 3}
+	if tr.Provider != want.Provider || tr.Model != want.Model || tr.Fallbacks != want.Fallbacks ||
+		tr.Attempts != want.Attempts {
 		t.Errorf("trace = %+v", tr)
 	}
 	if s := c.Stats(); s.Fallbacks != 2 {
@@ -117,7 +119,8 @@ func TestAllFallbacksFailReturnsLastError(t *testing.T) {
 	_, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi",
 		schemas.Fallback{Provider: schemas.Anthropic, Model: "claude"}))
 	var ge *schemas.Error
-	if !errors.As(err, &ge) || ge.Provider != schemas.Anthropic || !errors.Is(err, schemas.ErrRateLimited) {
+	if !errors.As(err, &ge) || ge.Provider != schemas.Anthropic ||
+		!errors.Is(err, schemas.ErrRateLimited) {
 		t.Fatalf("err = %v, want anthropic's rate limit", err)
 	}
 }

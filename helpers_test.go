@@ -36,7 +36,8 @@ func newAccount() *testAccount {
 }
 
 // add configures p with base URL base, concurrency conc and buffer buf, and one key.
-func (a *testAccount) add(p schemas.ModelProvider, base string, conc, buf int) *schemas.ProviderConfig {
+func (a *testAccount) add(p schemas.ModelProvider, base string, conc, buf int,
+) *schemas.ProviderConfig {
 	cfg := &schemas.ProviderConfig{
 		NetworkConfig: schemas.NetworkConfig{BaseURL: base},
 		ConcurrencyAndBufferSize: schemas.ConcurrencyAndBufferSize{
@@ -55,11 +56,13 @@ func (a *testAccount) GetConfiguredProviders() ([]schemas.ModelProvider, error) 
 	return ps, nil
 }
 
-func (a *testAccount) GetKeysForProvider(_ context.Context, p schemas.ModelProvider) ([]schemas.Key, error) {
+func (a *testAccount) GetKeysForProvider(_ context.Context, p schemas.ModelProvider) (
+	[]schemas.Key, error) {
 	return a.keys[p], nil
 }
 
-func (a *testAccount) GetConfigForProvider(p schemas.ModelProvider) (*schemas.ProviderConfig, error) {
+func (a *testAccount) GetConfigForProvider(p schemas.ModelProvider) (
+	*schemas.ProviderConfig, error) {
 	a.configCalls.Add(1)
 	cfg, ok := a.configs[p]
 	if !ok {
@@ -215,10 +218,16 @@ func newTestClient(t testing.TB, acct schemas.Account, drop bool) *Client {
 	return c
 }
 
-func chatReq(p schemas.ModelProvider, text string, fallbacks ...schemas.Fallback) *schemas.ChatRequest {
+func chatReq(p schemas.ModelProvider, text string, fallbacks ...schemas.Fallback,
+) *schemas.ChatRequest {
 	return &schemas.ChatRequest{Provider: p, Model: "m-" + string(p),
 		Messages:  []schemas.Message{{Role: schemas.RoleUser, Content: schemas.Text(text)}},
 		Fallbacks: fallbacks}
+}
+
+// ask sends a chat request for p with a background context.
+func ask(c *Client, p schemas.ModelProvider) (*schemas.ChatResponse, error) {
+	return c.ChatCompletion(context.Background(), chatReq(p, "hi"))
 }
 
 func answerText(r *schemas.ChatResponse) string {

@@ -56,7 +56,7 @@ func TestWaitForRoomServesOneAtATime(t *testing.T) {
 
 	start := time.Now()
 	parallel(4, func(int) {
-		if _, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi")); err != nil {
+		if _, err := ask(c, schemas.OpenAI); err != nil {
 			t.Errorf("queued request failed: %v", err)
 		}
 	})
@@ -77,7 +77,7 @@ func TestConcurrencyLimit(t *testing.T) {
 
 	start := time.Now()
 	parallel(9, func(int) {
-		if _, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi")); err != nil {
+		if _, err := ask(c, schemas.OpenAI); err != nil {
 			t.Errorf("request failed: %v", err)
 		}
 	})
@@ -115,7 +115,8 @@ func TestProvidersAreIsolated(t *testing.T) {
 
 	start := time.Now()
 	for range 5 {
-		if _, err := c.ChatCompletion(context.Background(), chatReq(schemas.Anthropic, "hi")); err != nil {
+		_, err := c.ChatCompletion(context.Background(), chatReq(schemas.Anthropic, "hi"))
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

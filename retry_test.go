@@ -79,7 +79,9 @@ func TestRetries(t *testing.T) {
 			var tr Trace
 			_, err := c.ChatCompletion(WithTrace(context.Background(), &tr),
 				chatReq(schemas.OpenAI, "hi"))
-			if tc.wantKind == nil && err != nil || tc.wantKind != nil && !errors.Is(err, tc.wantKind) {
+			failed := tc.wantKind == nil && err != nil ||
+				tc.wantKind != nil && !errors.Is(err, tc.wantKind)
+			if failed {
 				t.Fatalf("err = %v, want kind %v", err, tc.wantKind)
 			}
 			gaps := f.gaps()
@@ -104,7 +106,7 @@ func TestRetries(t *testing.T) {
 func TestRetryAfterIsObeyed(t *testing.T) {
 	f := &failing{statuses: []int{429}, header: http.Header{"Retry-After": {"1"}}}
 	c := retryClient(t, f, 2, time.Millisecond, 2*time.Second)
-	if _, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi")); err != nil {
+	if _, err := ask(c, schemas.OpenAI); err != nil {
 		t.Fatal(err)
 	}
 	gaps := f.gaps()
@@ -118,7 +120,8 @@ func TestRetryAfterBeyondMaxEndsRetries(t *testing.T) {
 	c := retryClient(t, f, 3, time.Millisecond, time.Second)
 	start := time.Now()
 	_, err := c.ChatCompletion(context.Background(), chatReq(schemas.OpenAI, "hi"))
-	if !errors.Is(err, schemas.ErrRateLimited) || schemas.AsError(err).RetryAfter != 30*time.Second {
+	if !errors.Is(err, schemas.ErrRateLimited) ||
+		schemas.AsError(err).RetryAfter != 30*time.Second {
 		t.Fatalf("err = %v, want ErrRateLimited carrying Retry-After 30s", err)
 	}
 	if d := time.Since(start); d > 500*time.Millisecond || len(f.gaps()) != 0 {

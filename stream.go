@@ -65,7 +65,8 @@ func (l *lane) openStream(e *envelope, key *schemas.Key) result {
 // stream delivers an opened stream: it hands the caller a channel holding the first
 // chunk, then pumps the rest while holding this worker, so that a stream counts
 // against Concurrency for as long as it lasts.
-func (l *lane) stream(e *envelope, s *liveStream, attempts int, queueWait, upstream time.Duration) {
+func (l *lane) stream(e *envelope, s *liveStream, attempts int,
+	queueWait, upstream time.Duration) {
 	out := make(chan schemas.StreamEvent, streamBuffer)
 	if s.first != nil {
 		out <- schemas.StreamEvent{Chunk: s.first}

@@ -68,7 +68,8 @@ func TestStreamDeliversChunksInOrder(t *testing.T) {
 	}
 	// The worker was given back before the channel closed: a call made right away
 	// is admitted although there is no waiting room.
-	if _, err := c.ChatCompletionStream(context.Background(), chatReq(schemas.OpenAI, "again")); err != nil {
+	_, err = c.ChatCompletionStream(context.Background(), chatReq(schemas.OpenAI, "again"))
+	if err != nil {
 		t.Fatalf("next stream: %v", err)
 	}
 }

@@ -34,7 +34,8 @@ func timeoutClient(t *testing.T, h http.HandlerFunc) *Client {
 
 func checkTimeout(t *testing.T, err error, took time.Duration) {
 	t.Helper()
-	if !errors.Is(err, schemas.ErrTimeout) || schemas.AsError(err).StatusCode != http.StatusGatewayTimeout {
+	if !errors.Is(err, schemas.ErrTimeout) ||
+		schemas.AsError(err).StatusCode != http.StatusGatewayTimeout {
 		t.Fatalf("err = %v, want ErrTimeout with status 504", err)
 	}
 	if errors.Is(err, context.Canceled) {
