@@ -21,7 +21,8 @@ type catalog struct {
 // loadCatalog reads the account. A provider whose keys cannot be read is kept with no
 // models and a warning: a key store that is down at start-up should not stop the
 // gateway, and requests will report the problem as they come.
-func loadCatalog(ctx context.Context, acct schemas.Account, log *slog.Logger) (*catalog, error) {
+func loadCatalog(ctx context.Context, acct schemas.Account, log *slog.Logger) (
+	*catalog, error) {
 	ps, err := acct.GetConfiguredProviders()
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the account's providers: %w", err)
@@ -41,7 +42,8 @@ func loadCatalog(ctx context.Context, acct schemas.Account, log *slog.Logger) (*
 
 // keyModels lists the models named by p's keys, sorted and without duplicates. A key
 // without a model list serves every model, but adds none to the list.
-func keyModels(ctx context.Context, acct schemas.Account, p schemas.ModelProvider) ([]string, error) {
+func keyModels(ctx context.Context, acct schemas.Account, p schemas.ModelProvider) (
+	[]string, error) {
 	keys, err := acct.GetKeysForProvider(ctx, p)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,8 @@ func (c *catalog) configured(p schemas.ModelProvider) bool {
 // /v1 routes) the name must be "provider/model". With a default provider (the /openai
 // routes) a name whose prefix is a configured provider goes there, and any other name,
 // slashes included, is a model of def. ok is false when the name cannot be resolved.
-func (c *catalog) resolve(name string, def schemas.ModelProvider) (schemas.ModelProvider, string, bool) {
+func (c *catalog) resolve(name string, def schemas.ModelProvider) (
+	schemas.ModelProvider, string, bool) {
 	prefix, model, found := strings.Cut(name, "/")
 	if def == "" {
 		return schemas.ModelProvider(prefix), model, found && prefix != "" && model != ""

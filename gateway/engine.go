@@ -13,10 +13,14 @@ import (
 // The gateway puts a *sluice.Trace in every call's context (sluice.WithTrace) and
 // reads it after the call returns, to learn who answered and how long upstream took.
 type Engine interface {
-	ChatCompletion(ctx context.Context, req *schemas.ChatRequest) (*schemas.ChatResponse, error)
-	ChatCompletionStream(ctx context.Context, req *schemas.ChatRequest) (<-chan schemas.StreamEvent, error)
-	Embedding(ctx context.Context, req *schemas.EmbeddingRequest) (*schemas.EmbeddingResponse, error)
-	TextCompletion(ctx context.Context, req *schemas.TextCompletionRequest) (*schemas.TextCompletionResponse, error)
+	ChatCompletion(ctx context.Context, req *schemas.ChatRequest) (
+		*schemas.ChatResponse, error)
+	ChatCompletionStream(ctx context.Context, req *schemas.ChatRequest) (
+		<-chan schemas.StreamEvent, error)
+	Embedding(ctx context.Context, req *schemas.EmbeddingRequest) (
+		*schemas.EmbeddingResponse, error)
+	TextCompletion(ctx context.Context, req *schemas.TextCompletionRequest) (
+		*schemas.TextCompletionResponse, error)
 }
 
 // StatsSource is implemented by engines that report their queues, workers and pools.

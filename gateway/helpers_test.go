@@ -53,8 +53,8 @@ func quietLogger() *slog.Logger {
 // startGateway serves a gateway for engine on a loopback test server.
 func startGateway(t *testing.T, engine Engine, mutate func(*Options)) (*Server, *httptest.Server) {
 	t.Helper()
-	opts := Options{Engine: engine, Account: testFile("http://127.0.0.1:1", schemas.ConcurrencyAndBufferSize{}).Account(),
-		Logger: quietLogger(), PoolSize: 8}
+	account := testFile("http://127.0.0.1:1", schemas.ConcurrencyAndBufferSize{}).Account()
+	opts := Options{Engine: engine, Account: account, Logger: quietLogger(), PoolSize: 8}
 	if mutate != nil {
 		mutate(&opts)
 	}
@@ -107,7 +107,8 @@ func scrape(t *testing.T, baseURL string) map[string]*dto.MetricFamily {
 
 // metricValue returns the value of the series of family name whose labels include
 // labels, summed over the matching series; histograms count observations.
-func metricValue(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
+func metricValue(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (
+	float64, bool) {
 	f, ok := fams[name]
 	if !ok {
 		return 0, false
@@ -159,7 +160,8 @@ type fakeEngine struct {
 
 var _ Engine = (*fakeEngine)(nil)
 
-func (f *fakeEngine) ChatCompletion(_ context.Context, req *schemas.ChatRequest) (*schemas.ChatResponse, error) {
+func (f *fakeEngine) ChatCompletion(_ context.Context, req *schemas.ChatRequest) (
+	*schemas.ChatResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.chat = req
@@ -172,7 +174,8 @@ func (f *fakeEngine) ChatCompletion(_ context.Context, req *schemas.ChatRequest)
 		Usage: &schemas.Usage{PromptTokens: 3, CompletionTokens: 2, TotalTokens: 5}}, nil
 }
 
-func (f *fakeEngine) ChatCompletionStream(_ context.Context, req *schemas.ChatRequest) (<-chan schemas.StreamEvent, error) {
+func (f *fakeEngine) ChatCompletionStream(_ context.Context, req *schemas.ChatRequest) (
+	<-chan schemas.StreamEvent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.chat = req
@@ -187,7 +190,8 @@ func (f *fakeEngine) ChatCompletionStream(_ context.Context, req *schemas.ChatRe
 	return ch, nil
 }
 
-func (f *fakeEngine) Embedding(_ context.Context, req *schemas.EmbeddingRequest) (*schemas.EmbeddingResponse, error) {
+func (f *fakeEngine) Embedding(_ context.Context, req *schemas.EmbeddingRequest) (
+	*schemas.EmbeddingResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.emb = req
@@ -202,7 +206,8 @@ func (f *fakeEngine) Embedding(_ context.Context, req *schemas.EmbeddingRequest)
 	return resp, nil
 }
 
-func (f *fakeEngine) TextCompletion(_ context.Context, req *schemas.TextCompletionRequest) (*schemas.TextCompletionResponse, error) {
+func (f *fakeEngine) TextCompletion(_ context.Context, req *schemas.TextCompletionRequest) (
+	*schemas.TextCompletionResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.text = req
@@ -210,7 +215,8 @@ func (f *fakeEngine) TextCompletion(_ context.Context, req *schemas.TextCompleti
 		return nil, f.err
 	}
 	return &schemas.TextCompletionResponse{ID: "t1", Object: "text_completion",
-		Model: req.Model, Choices: []schemas.TextChoice{{Text: "done", FinishReason: "stop"}}}, nil
+		Model:   req.Model,
+		Choices: []schemas.TextChoice{{Text: "done", FinishReason: "stop"}}}, nil
 }
 
 // lastChat returns the last chat request the engine received.

@@ -56,7 +56,8 @@ func (b *chatBody) check() *schemas.Error {
 
 // request converts b into a unified request. def is the provider of an unprefixed
 // model ("" where a prefix is required).
-func (b *chatBody) request(cat *catalog, def schemas.ModelProvider) (*schemas.ChatRequest, *schemas.Error) {
+func (b *chatBody) request(cat *catalog, def schemas.ModelProvider) (
+	*schemas.ChatRequest, *schemas.Error) {
 	p, model, err := resolveModel(cat, b.Model, def)
 	if err != nil {
 		return nil, err
@@ -98,7 +99,8 @@ type completionBody struct {
 	Suffix   *string `json:"suffix"`
 }
 
-func (b *completionBody) request(cat *catalog, def schemas.ModelProvider) (*schemas.TextCompletionRequest, *schemas.Error) {
+func (b *completionBody) request(cat *catalog, def schemas.ModelProvider) (
+	*schemas.TextCompletionRequest, *schemas.Error) {
 	p, model, err := resolveModel(cat, b.Model, def)
 	if err != nil {
 		return nil, err
@@ -147,7 +149,8 @@ type embeddingBody struct {
 	Fallbacks      []string  `json:"fallbacks"`
 }
 
-func (b *embeddingBody) request(cat *catalog, def schemas.ModelProvider) (*schemas.EmbeddingRequest, *schemas.Error) {
+func (b *embeddingBody) request(cat *catalog, def schemas.ModelProvider) (
+	*schemas.EmbeddingRequest, *schemas.Error) {
 	p, model, err := resolveModel(cat, b.Model, def)
 	if err != nil {
 		return nil, err
@@ -240,7 +243,8 @@ type fieldError struct{ param, msg string }
 func (e *fieldError) Error() string { return e.param + ": " + e.msg }
 
 // resolveModel splits a request's model into provider and model (see catalog.resolve).
-func resolveModel(cat *catalog, name string, def schemas.ModelProvider) (schemas.ModelProvider, string, *schemas.Error) {
+func resolveModel(cat *catalog, name string, def schemas.ModelProvider) (
+	schemas.ModelProvider, string, *schemas.Error) {
 	if name == "" {
 		return "", "", badRequest("model", "model is required")
 	}
@@ -254,7 +258,8 @@ func resolveModel(cat *catalog, name string, def schemas.ModelProvider) (schemas
 }
 
 // resolveFallbacks resolves each "provider/model" of names like the model itself.
-func resolveFallbacks(cat *catalog, names []string, def schemas.ModelProvider) ([]schemas.Fallback, *schemas.Error) {
+func resolveFallbacks(cat *catalog, names []string, def schemas.ModelProvider) (
+	[]schemas.Fallback, *schemas.Error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -263,8 +268,8 @@ func resolveFallbacks(cat *catalog, names []string, def schemas.ModelProvider) (
 		p, model, ok := cat.resolve(name, def)
 		if !ok {
 			return nil, badRequest(fmt.Sprintf("fallbacks[%d]", i),
-				"fallback %q must be \"provider/model\", such as \"anthropic/claude-sonnet-4-5\"",
-				name)
+				"fallback %q must be \"provider/model\", such as "+
+					"\"anthropic/claude-sonnet-4-5\"", name)
 		}
 		fbs[i] = schemas.Fallback{Provider: p, Model: model}
 	}

@@ -188,6 +188,31 @@ func (s *Server) Serve(ln net.Listener) error {
 	return s.http.Serve(ln)
 }
 
+// Run serves on ln until ctx ends, then drains as Shutdown does, giving the requests
+// in flight at most grace to finish. It returns nil after a complete drain, the error
+// that stopped serving, or an error saying the drain was cut short.
+func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("gateway: cannot serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	s.log.LogAttrs(ctx, slog.LevelInfo, "draining", slog.Duration("grace", grace))
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	err := s.Shutdown(dctx)
+	<-served // Serve returns ErrServerClosed as soon as Shutdown begins
+	if err != nil {
+		return fmt.Errorf("gateway: drain cut short after %s, requests in flight were "+
+			"ended: %w", grace, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "drained")
+	return nil
+}
+
 // Shutdown drains the server: /ready turns 503, listeners close, idle connections
 // close, and Shutdown waits for the requests in flight, streams included, to finish.
 // When ctx ends first, the remaining connections are closed, which cancels their

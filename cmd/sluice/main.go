@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,15 +24,14 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, stop, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	// Once draining has begun, a second signal ends the process at once.
+	context.AfterFunc(ctx, stop)
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// run starts the gateway and serves until ctx ends, then drains. stop is called when
-// draining begins, so that a second signal ends the process at once. It returns the
-// exit code: 0 after a complete drain, 1 when start-up failed or the drain was cut
-// short by the grace period, 2 on invalid settings.
-func run(ctx context.Context, stop func(), args []string, getenv func(string) string,
+// run serves until ctx ends and returns the exit code: 0 after a complete drain, 1
+// when start-up failed or the grace period cut the drain short, 2 on invalid settings.
+func run(ctx context.Context, args []string, getenv func(string) string,
 	stdout, stderr io.Writer) int {
 	settings, warnings, err := config.Parse(args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -49,16 +47,16 @@ func run(ctx context.Context, stop func(), args []string, getenv func(string) st
 		log.LogAttrs(ctx, slog.LevelWarn, "config warning",
 			slog.String("path", w.Path), slog.String("message", w.Message))
 	}
-	if err := serve(ctx, stop, settings, getenv, log, stdout); err != nil {
+	if err := serve(ctx, settings, getenv, log, stdout); err != nil {
 		log.LogAttrs(ctx, slog.LevelError, "sluice stopped", slog.String("error", err.Error()))
 		return 1
 	}
 	return 0
 }
 
-// serve runs the gateway for settings until ctx ends, then drains it.
-func serve(ctx context.Context, stop func(), settings *config.Settings,
-	getenv func(string) string, log *slog.Logger, stdout io.Writer) error {
+// serve wires the engine and the gateway for settings and runs them until ctx ends.
+func serve(ctx context.Context, settings *config.Settings, getenv func(string) string,
+	log *slog.Logger, stdout io.Writer) error {
 	file := settings.File
 	if settings.Demo {
 		demo, err := startDemo(log)
@@ -80,7 +78,8 @@ func serve(ctx context.Context, stop func(), settings *config.Settings,
 	if err != nil {
 		return fmt.Errorf("cannot start the engine: %w", err)
 	}
-	defer client.Cleanup() // after the drain below: no handler can submit work by then
+	// Deferred, so it runs after the drain: by then no handler can submit work.
+	defer client.Cleanup()
 	gw, err := gateway.New(gateway.Options{Engine: client, Account: account, Logger: log,
 		MaxBodyBytes: settings.MaxBodyBytes, PoolSize: settings.PoolSize})
 	if err != nil {
@@ -91,38 +90,10 @@ func serve(ctx context.Context, stop func(), settings *config.Settings,
 		return fmt.Errorf("cannot listen on %s: %w; choose another -port or -host",
 			settings.Addr(), err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- gw.Serve(ln) }()
 	if settings.Demo {
 		printDemo(stdout, ln.Addr())
 	}
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("cannot serve: %w", err)
-	case <-ctx.Done():
-	}
-	stop()
-	return drain(gw, served, settings, log)
-}
-
-// drain stops intake and waits for the requests in flight, within the grace period.
-func drain(gw *gateway.Server, served <-chan error, settings *config.Settings,
-	log *slog.Logger) error {
-	log.LogAttrs(context.Background(), slog.LevelInfo, "draining",
-		slog.Duration("grace", settings.ShutdownGrace))
-	ctx, cancel := context.WithTimeout(context.Background(), settings.ShutdownGrace)
-	defer cancel()
-	err := gw.Shutdown(ctx)
-	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
-		return fmt.Errorf("cannot serve: %w", serr)
-	}
-	if err != nil {
-		return fmt.Errorf("drain cut short after %s, requests in flight were ended: %w",
-			settings.ShutdownGrace, err)
-	}
-	log.LogAttrs(context.Background(), slog.LevelInfo, "drained")
-	return nil
+	return gw.Run(ctx, ln, settings.ShutdownGrace)
 }
 
 // newLogger builds the process logger from the log level and format settings.
