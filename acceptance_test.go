@@ -180,3 +180,30 @@ func TestAcceptanceCleanupLosesNothing(t *testing.T) {
 		t.Fatalf("call after Cleanup: %v, want ErrClosed", err)
 	}
 }
+
+func TestAcceptanceFallbackToAnthropic(t *testing.T) {
+	// Nothing listens on port 1: the OpenAI call fails to connect.
+	anthropicURL := mockServer(t).URL
+	c, err := sluice.Init(schemas.Config{Account: account{
+		schemas.OpenAI:    {NetworkConfig: schemas.NetworkConfig{BaseURL: "http://127.0.0.1:1"}},
+		schemas.Anthropic: {NetworkConfig: schemas.NetworkConfig{BaseURL: anthropicURL}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Cleanup()
+
+	req := hello(schemas.OpenAI, "gpt-4o-mini")
+	req.Fallbacks = []schemas.Fallback{{Provider: schemas.Anthropic, Model: "claude-sonnet-4-5"}}
+	resp, err := c.ChatCompletion(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Provider != schemas.Anthropic || len(resp.Choices) != 1 ||
+		resp.Choices[0].Message.Content.String() == "" {
+		t.Fatalf("answer %+v, want Anthropic's", resp)
+	}
+	if s := c.Stats(); s.Fallbacks != 1 {
+		t.Errorf("Stats.Fallbacks = %d, want 1", s.Fallbacks)
+	}
+}

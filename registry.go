@@ -2,6 +2,7 @@ package sluice
 
 import (
 	"github.com/sluicegw/sluice/providers"
+	"github.com/sluicegw/sluice/providers/anthropic"
 	"github.com/sluicegw/sluice/providers/openai"
 	"github.com/sluicegw/sluice/schemas"
 )
@@ -20,6 +21,7 @@ var adapters = func() map[schemas.ModelProvider]newFunc {
 		})
 	}
 	m[schemas.OpenAI] = adapt(openai.New)
+	m[schemas.Anthropic] = adapt(anthropic.New)
 	return m
 }()
 
