@@ -119,44 +119,7 @@ func (h *HTTP) PostStream(ctx context.Context, path string, body any,
 
 func (h *HTTP) post(ctx context.Context, path string, body any, key *schemas.Key,
 	accept string) (*http.Response, error) {
-	buf := h.buffers.Get()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(body); err != nil {
-		h.putBuffer(buf)
-		return nil, schemas.NewError(schemas.ErrBadRequest, h.provider,
-			"cannot encode the request: %v", err)
-	}
-
-	rb := &requestBody{h: h, buf: buf, r: bytes.NewReader(buf.Bytes())}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.baseURL+path, rb)
-	if err != nil {
-		rb.Close()
-		return nil, schemas.NewError(schemas.ErrBadRequest, h.provider,
-			"cannot build the upstream request; check network_config.base_url")
-	}
-	req.ContentLength = int64(buf.Len())
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", accept)
-	for k, v := range h.extra {
-		req.Header.Set(k, v)
-	}
-	if h.auth != nil {
-		if err := h.auth(req.Header, key); err != nil {
-			rb.Close()
-			return nil, err
-		}
-	}
-
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return nil, NetworkError(ctx, h.provider, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer resp.Body.Close()
-		return nil, ResponseError(h.provider, resp, key)
-	}
-	return resp, nil
+	return h.Do(ctx, Call{URL: h.baseURL + path, Body: body, Key: key, Accept: accept})
 }
 
 // DecodeJSON reads resp's body into a pooled buffer, decodes it into v, and closes it.
