@@ -175,14 +175,20 @@ func (c *converter) add(i int, m *schemas.Message) error {
 	return nil
 }
 
+// addSystem adds message i to the system prompt: its text as one block, or each of
+// its text parts as a block of its own, so that separate parts stay separate.
 func (c *converter) addSystem(i int, m *schemas.Message) error {
+	if !m.Content.IsParts() {
+		c.system = append(c.system, ContentBlock{Type: BlockText, Text: m.Content.String()})
+		return nil
+	}
 	for j, p := range m.Content.Parts() {
 		if p.Type != schemas.PartText {
 			return unsupported(fmt.Sprintf("messages[%d].content[%d]", i, j),
 				"a system prompt holds only text")
 		}
+		c.system = append(c.system, ContentBlock{Type: BlockText, Text: p.Text})
 	}
-	c.system = append(c.system, ContentBlock{Type: BlockText, Text: m.Content.String()})
 	return nil
 }
 
