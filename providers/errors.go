@@ -199,8 +199,8 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 // ErrTimeout when ctx's deadline (or a cancellation whose cause is a deadline) or a
 // network timeout ended it, ErrCanceled when ctx was canceled otherwise, and
 // ErrUpstream, which is retryable, for everything else. The error's Cause is the
-// context's cause or the network error, so errors.Is(err, context.Canceled) holds. The message never holds
-// the request URL, which for some providers carries a key.
+// context's cause or the network error, so errors.Is(err, context.Canceled) holds.
+// The message never holds the request URL, which for some providers carries a key.
 func NetworkError(ctx context.Context, p schemas.ModelProvider, err error) *schemas.Error {
 	var se *schemas.Error
 	if errors.As(err, &se) {

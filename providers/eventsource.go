@@ -22,7 +22,8 @@ type EventSource struct {
 
 // NewEventSource reads resp's body, which the EventSource now owns. ctx is the call's
 // context, used to tell a timeout or a cancellation from a broken connection.
-func NewEventSource(ctx context.Context, p schemas.ModelProvider, resp *http.Response) *EventSource {
+func NewEventSource(ctx context.Context, p schemas.ModelProvider,
+	resp *http.Response) *EventSource {
 	return &EventSource{ctx: ctx, provider: p, body: resp.Body,
 		r: sse.NewReader(resp.Body, sse.DefaultMaxLineSize)}
 }

@@ -16,7 +16,9 @@ var key = &schemas.Key{Value: testKey}
 // upstream is the loopback server the tests talk to.
 type upstream = wiretest.Upstream
 
-func newUpstream(t testing.TB, answer http.HandlerFunc) *upstream { return wiretest.New(t, answer) }
+func newUpstream(t testing.TB, answer http.HandlerFunc) *upstream {
+	return wiretest.New(t, answer)
+}
 
 var (
 	serve    = wiretest.JSON

@@ -106,13 +106,15 @@ func TestEmbedding(t *testing.T) {
 }
 
 func TestTextCompletion(t *testing.T) {
-	answer := `{"id":"cmpl-1","object":"text_completion","created":1,"model":"gpt-3.5-turbo-instruct",` +
+	answer := `{"id":"cmpl-1","object":"text_completion","created":1,` +
+		`"model":"gpt-3.5-turbo-instruct",` +
 		`"choices":[{"text":" world","index":0,"logprobs":null,"finish_reason":"length"}],` +
 		`"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`
 	up := newUpstream(t, serve(200, []byte(answer)))
 	p := newTestProvider(t, up.URL)
 	resp, err := p.TextCompletion(context.Background(), key, &schemas.TextCompletionRequest{
-		Model: "gpt-3.5-turbo-instruct", Prompt: "hello", Params: &schemas.ChatParams{MaxTokens: ptr(1)}})
+		Model: "gpt-3.5-turbo-instruct", Prompt: "hello",
+		Params: &schemas.ChatParams{MaxTokens: ptr(1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +158,8 @@ func TestCompatibleDialects(t *testing.T) {
 		topK     bool
 	}{
 		{schemas.OpenAI, "", key, "/v1/chat/completions", "developer", "Bearer " + testKey, false},
-		{schemas.Groq, "/openai", key, "/openai/v1/chat/completions", "system", "Bearer " + testKey, false},
+		{schemas.Groq, "/openai", key, "/openai/v1/chat/completions", "system",
+			"Bearer " + testKey, false},
 		{schemas.Perplexity, "", key, "/chat/completions", "system", "Bearer " + testKey, true},
 		{schemas.Ollama, "", nil, "/v1/chat/completions", "system", "", false},
 		{schemas.VLLM, "", nil, "/v1/chat/completions", "system", "", true},
