@@ -58,11 +58,18 @@ func (t *tokenCounts) set(u *schemas.Usage) {
 	}
 }
 
-// begin starts an exchange and stamps the request id on the response.
+// begin starts an exchange and stamps the request id on the response, keeping the id
+// already stamped when there is one (an exchange that answers for a failed one).
 func (s *Server) begin(w http.ResponseWriter, r *http.Request, rt route) *exchange {
-	x := &exchange{s: s, w: w, r: r, start: time.Now(), route: rt, id: requestID(r),
+	x := &exchange{s: s, w: w, r: r, start: time.Now(), route: rt,
 		encodeError: encodeOpenAIError}
-	w.Header()["X-Request-Id"] = []string{x.id}
+	h := w.Header()
+	if id := h["X-Request-Id"]; len(id) > 0 {
+		x.id = id[0]
+		return x
+	}
+	x.id = requestID(r)
+	h["X-Request-Id"] = []string{x.id}
 	return x
 }
 
@@ -74,6 +81,10 @@ func (x *exchange) traced(ctx context.Context) context.Context {
 // end records the finished exchange in metrics and in the debug log.
 func (x *exchange) end() {
 	total := time.Since(x.start)
+	if x.status == 0 {
+		// Only a panic leaves a handler without an answer; ServeHTTP answers 500.
+		x.status = http.StatusInternalServerError
+	}
 	x.s.met.observe(x, total)
 	log := x.s.log
 	if x.err != nil && x.status >= 500 && x.status != http.StatusServiceUnavailable {

@@ -390,3 +390,24 @@ func TestReadyTurnsUnavailableWhenDraining(t *testing.T) {
 		t.Errorf("/ready while draining: %d, want 503", got)
 	}
 }
+
+// panicEngine fails in the worst way.
+type panicEngine struct{ fakeEngine }
+
+func (*panicEngine) ChatCompletion(context.Context, *schemas.ChatRequest) (
+	*schemas.ChatResponse, error) {
+	panic("engine bug")
+}
+
+func TestPanicBecomesAnOpenAIError(t *testing.T) {
+	_, ts := startGateway(t, &panicEngine{}, nil)
+	client := sdk(ts.URL + "/v1")
+	_, err := client.Chat.Completions.New(context.Background(),
+		openai.ChatCompletionNewParams{Model: "openai/" + chatModel,
+			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+	apiErr, ok := errors.AsType[*openai.Error](err)
+	if !ok || apiErr.StatusCode != 500 ||
+		!strings.Contains(apiErr.Message, apiErr.Response.Header.Get("X-Request-Id")) {
+		t.Fatalf("got %v, want a 500 *openai.Error naming the request id", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -145,8 +146,32 @@ func (s *Server) handle(method, path string, h http.HandlerFunc) {
 	})
 }
 
-// ServeHTTP routes r.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP routes r. A handler that panics is answered with a 500 in OpenAI's shape
+// rather than a dropped connection, and the panic is logged with its stack.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer s.recoverPanic(w, r)
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v) // net/http's own way to abort a response; let it do so
+	}
+	x := s.begin(w, r, routeNone)
+	s.log.LogAttrs(r.Context(), slog.LevelError, "BUG: handler panicked",
+		slog.String("request_id", x.id), slog.String("panic", fmt.Sprint(v)),
+		slog.String("stack", string(debug.Stack())))
+	e := schemas.NewError(schemas.ErrUpstream, "", "internal error in the gateway; "+
+		"the request id is %s", x.id)
+	e.StatusCode, e.Type = http.StatusInternalServerError, "server_error"
+	// When the handler had already written, this write fails quietly: the client sees
+	// a cut response, which is all that can be done by then.
+	x.fail(e)
+}
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := s.begin(w, r, routeNone)
