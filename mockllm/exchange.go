@@ -28,9 +28,42 @@ func (m *Mock) accepts(key string) bool {
 	return key != "bad" && key != "invalid"
 }
 
-// serve runs the steps every route shares: method, credentials, fault choice, body,
-// early faults, then the answer itself.
+// serve runs the steps every route shares: admission, early faults, reading the body,
+// then the answer with any mid-body fault.
 func (ex *exchange) serve() {
+	fault, ok := ex.admit()
+	if !ok {
+		return
+	}
+	if fault != "" {
+		ex.m.stats.fault(fault)
+		if !ex.early(fault) {
+			return
+		}
+	}
+	if !ex.read() {
+		return
+	}
+
+	c := &ex.c
+	if fault == FaultErrorEvent && !c.Stream {
+		ex.fail(&apiError{status: http.StatusInternalServerError,
+			msg: "injected fault error-event"})
+		return
+	}
+	ex.m.stats.promptTokens.Add(uint64(c.ans.promptTokens))
+	ex.m.stats.completionTokens.Add(uint64(c.ans.completionTokens))
+	if c.Stream && (c.op == opChat || c.op == opCompletion) {
+		ex.m.stats.streams.Add(1)
+		ex.stream(fault)
+		return
+	}
+	ex.reply(fault)
+}
+
+// admit records the request, checks its method and credentials and picks its fault;
+// it reports false when it has already answered.
+func (ex *exchange) admit() (Fault, bool) {
 	m, r, rt := ex.m, ex.r, &ex.rt
 	want := rt.method
 	if want == "" {
@@ -41,51 +74,41 @@ func (ex *exchange) serve() {
 	if r.Method != want {
 		ex.fail(&apiError{status: http.StatusMethodNotAllowed,
 			msg: "method " + r.Method + " is not allowed here; use " + want})
-		return
+		return "", false
 	}
 	if authErr != nil {
 		m.stats.authFailures.Add(1)
 		ex.fail(authErr)
-		return
+		return "", false
 	}
-
 	fault := m.faults.pick(r.Header)
 	if fault != "" && !fault.known() {
 		ex.fail(&apiError{status: http.StatusBadRequest,
 			msg: "unknown x-mock-fault " + strconv.Quote(string(fault))})
-		return
+		return "", false
 	}
-
-	c := &ex.c
-	c.seq = m.seq.Add(1)
-	c.op = rt.op
-	c.Stream = rt.stream
-	c.models = m.opts.Models
-	c.echo = m.opts.Echo || r.Header.Get(headerEcho) == "1"
-	if e := rt.dialect.parse(rt, ex.body, c); e != nil {
-		ex.fail(e)
-		return
-	}
-	c.decide(&m.opts)
-
-	if fault != "" {
-		m.stats.fault(fault)
-		if !ex.early(fault) {
-			return
-		}
-	}
-	m.stats.promptTokens.Add(uint64(c.ans.promptTokens))
-	m.stats.completionTokens.Add(uint64(c.ans.completionTokens))
-	if c.Stream && (c.op == opChat || c.op == opCompletion) {
-		m.stats.streams.Add(1)
-		ex.stream(fault)
-		return
-	}
-	ex.reply(fault)
+	return fault, true
 }
 
-// early injects the faults that strike before the answer starts and reports whether the
-// answer should still follow.
+// read parses the body into ex.c and decides the answer; it reports false when the
+// body was refused.
+func (ex *exchange) read() bool {
+	m, c := ex.m, &ex.c
+	c.seq = m.seq.Add(1)
+	c.op = ex.rt.op
+	c.Stream = ex.rt.stream
+	c.models = m.opts.Models
+	c.echo = m.opts.Echo || ex.r.Header.Get(headerEcho) == "1"
+	if e := ex.rt.dialect.parse(&ex.rt, ex.body, c); e != nil {
+		ex.fail(e)
+		return false
+	}
+	c.decide(&m.opts)
+	return true
+}
+
+// early injects the faults that strike before the request is even read — error
+// statuses, a reset, a delay — and reports whether the answer should still follow.
 func (ex *exchange) early(f Fault) bool {
 	h := ex.r.Header
 	switch {
@@ -95,9 +118,6 @@ func (ex *exchange) early(f Fault) bool {
 			e.retryAfter = retryAfter(h)
 		}
 		ex.fail(e)
-		return false
-	case f == FaultErrorEvent && !ex.c.Stream:
-		ex.fail(&apiError{status: http.StatusInternalServerError, msg: "injected fault error-event"})
 		return false
 	case f == FaultReset:
 		resetConn(ex.w)
