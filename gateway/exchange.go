@@ -98,13 +98,14 @@ func (x *exchange) end() {
 }
 
 func (x *exchange) attrs(total time.Duration) []slog.Attr {
+	provider, model := x.answerer()
 	a := []slog.Attr{
 		slog.String("request_id", x.id),
 		slog.String("method", x.r.Method),
 		slog.String("path", x.r.URL.Path),
 		slog.Int("status", x.status),
-		slog.String("provider", string(x.trace.Provider)),
-		slog.String("model", x.trace.Model),
+		slog.String("provider", string(provider)),
+		slog.String("model", model),
 		slog.Duration("duration", total),
 		slog.Duration("overhead", x.overhead),
 		slog.Duration("upstream", x.trace.Upstream),
@@ -114,6 +115,15 @@ func (x *exchange) attrs(total time.Duration) []slog.Attr {
 		a = append(a, slog.String("error", x.err.Error()))
 	}
 	return a
+}
+
+// answerer returns the provider and model that answered, or failed last, or else
+// those the request asked for.
+func (x *exchange) answerer() (schemas.ModelProvider, string) {
+	if x.trace.Provider != "" {
+		return x.trace.Provider, x.trace.Model
+	}
+	return x.provider, x.model
 }
 
 // clientGone reports whether err is the end of a call whose client has left.

@@ -197,10 +197,7 @@ func (m *metrics) observe(x *exchange, total time.Duration) {
 	if x.route == routeNone {
 		return
 	}
-	provider, model := x.provider, x.model
-	if x.trace.Provider != "" {
-		provider, model = x.trace.Provider, x.trace.Model
-	}
+	provider, model := x.answerer()
 	ps := m.provider(provider)
 	ms := ps.model(model)
 	m.request(ms, x.route, x.status).Inc()
