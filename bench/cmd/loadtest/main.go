@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ type options struct {
 	doSweep  bool
 	out, svg string
 	deadline time.Duration
+	selfProf string
 }
 
 func parseFlags() (options, error) {
@@ -61,6 +63,8 @@ func parseFlags() (options, error) {
 		"write its profiles of the first round at the highest rate to this `dir`")
 	flag.StringVar(&o.out, "out", "", "also append the markdown report to this `file`")
 	flag.StringVar(&o.svg, "svg", "", "write the overhead plot to this `file`")
+	flag.StringVar(&o.selfProf, "cpuprofile", "", "write the harness's own CPU profile "+
+		"(attacker included) to this `file`")
 	flag.DurationVar(&o.deadline, "deadline", time.Hour, "stop the whole run after this long")
 	flag.Parse()
 
@@ -95,6 +99,17 @@ func run() error {
 	// The attacker shares two cores with the targets; fewer collections of its
 	// short-lived results leave more of them to the targets.
 	debug.SetGCPercent(400)
+	if o.selfProf != "" {
+		f, err := os.Create(o.selfProf)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
