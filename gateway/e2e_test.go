@@ -206,7 +206,7 @@ func TestE2EClientDisconnectCancelsUpstream(t *testing.T) {
 
 func TestE2EMetricsMoveUnderLoad(t *testing.T) {
 	st := startStack(t, stackOptions{
-		mock:   mockllm.Options{Latency: 300 * time.Millisecond},
+		mock:   mockllm.Options{Latency: 600 * time.Millisecond},
 		queues: schemas.ConcurrencyAndBufferSize{Concurrency: 2, BufferSize: 3},
 		drop:   true,
 	})
@@ -225,7 +225,7 @@ func TestE2EMetricsMoveUnderLoad(t *testing.T) {
 			statuses <- 200
 		})
 	}
-	time.Sleep(150 * time.Millisecond) // all admitted or dropped; none answered yet
+	time.Sleep(250 * time.Millisecond) // all admitted or dropped; none answered yet
 	during := scrape(t, st.url)
 	wg.Wait()
 	close(statuses)
