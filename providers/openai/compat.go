@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"github.com/sluicegw/sluice/providers"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -36,6 +37,15 @@ type Dialect struct {
 	// NoStreamOptions leaves out stream_options, for APIs that refuse the field. Such
 	// APIs must report usage on their own in the last chunk, or streams carry none.
 	NoStreamOptions bool
+
+	// Route, if not nil, returns the URL of one call to endpoint ("/chat/completions",
+	// "/completions" or "/embeddings"), for APIs whose URLs depend on the key or the
+	// model, such as Azure OpenAI's per-resource deployments. base is the configured
+	// base_url, or DefaultBaseURL. Nil means base + Prefix + endpoint.
+	Route func(base string, key *schemas.Key, model, endpoint string) (string, error)
+	// Authorize, if not nil, sends the key in place of the Auth style, for APIs with
+	// their own credential header.
+	Authorize providers.Authorizer
 }
 
 // Dialects is the OpenAI-compatible family: every provider served by this adapter,

@@ -8,6 +8,7 @@ package openai
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/sluicegw/sluice/providers"
 	"github.com/sluicegw/sluice/schemas"
@@ -45,7 +46,10 @@ func New(opts providers.Options) (*Provider, error) {
 // URL.
 func NewCompatible(opts providers.Options, d Dialect) (*Provider, error) {
 	auth := providers.BearerAuth(opts.Provider)
-	if d.Auth == AuthOptional {
+	switch {
+	case d.Authorize != nil:
+		auth = d.Authorize
+	case d.Auth == AuthOptional:
 		auth = providers.OptionalBearerAuth
 	}
 	h, err := providers.NewHTTP(opts, d.DefaultBaseURL, auth)
@@ -62,7 +66,7 @@ func (p *Provider) ChatCompletion(ctx context.Context, key *schemas.Key,
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.http.PostJSON(ctx, p.dialect.Prefix+"/chat/completions", body, key)
+	resp, err := p.post(ctx, key, req.Model, "/chat/completions", body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +86,7 @@ func (p *Provider) ChatCompletionStream(ctx context.Context, key *schemas.Key,
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.http.PostStream(ctx, p.dialect.Prefix+"/chat/completions", body, key)
+	resp, err := p.post(ctx, key, req.Model, "/chat/completions", body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +98,7 @@ func (p *Provider) Embedding(ctx context.Context, key *schemas.Key,
 	req *schemas.EmbeddingRequest) (*schemas.EmbeddingResponse, error) {
 	body := embeddingRequest{Model: req.Model, Input: req.Input, Dimensions: req.Dimensions,
 		User: req.User, EncodingFormat: "float"}
-	resp, err := p.http.PostJSON(ctx, p.dialect.Prefix+"/embeddings", &body, key)
+	resp, err := p.post(ctx, key, req.Model, "/embeddings", &body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +118,7 @@ func (p *Provider) TextCompletion(ctx context.Context, key *schemas.Key,
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.http.PostJSON(ctx, p.dialect.Prefix+"/completions", body, key)
+	resp, err := p.post(ctx, key, req.Model, "/completions", body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -124,4 +128,22 @@ func (p *Provider) TextCompletion(ctx context.Context, key *schemas.Key,
 	}
 	out.Provider = p.name
 	return out, nil
+}
+
+// post sends body to endpoint: at base + Prefix + endpoint, or where the dialect's
+// Route says. stream asks for a server-sent event stream.
+func (p *Provider) post(ctx context.Context, key *schemas.Key, model, endpoint string,
+	body any, stream bool) (*http.Response, error) {
+	accept := "application/json"
+	if stream {
+		accept = "text/event-stream"
+	}
+	url := p.http.BaseURL() + p.dialect.Prefix + endpoint
+	if p.dialect.Route != nil {
+		var err error
+		if url, err = p.dialect.Route(p.http.BaseURL(), key, model, endpoint); err != nil {
+			return nil, err
+		}
+	}
+	return p.http.Do(ctx, providers.Call{URL: url, Body: body, Key: key, Accept: accept})
 }
