@@ -276,3 +276,24 @@ func TestE2EMetricsMoveUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestE2EFallbackAnswersAndSaysWho(t *testing.T) {
+	st := startStack(t, stackOptions{})
+	st.mock.Arm(mockllm.Fault500, 1) // the primary fails once; the fallback is asked next
+	resp, body := post(t, st.url+"/v1/chat/completions", `{"model":"openai/gpt-4o-mini",`+
+		`"fallbacks":["anthropic/claude-sonnet-4-5"],`+
+		`"messages":[{"role":"user","content":"hi"}]}`)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Sluice-Provider") != "anthropic" ||
+		!strings.Contains(body, `"choices"`) {
+		t.Errorf("got %d from %q: %s", resp.StatusCode, resp.Header.Get("X-Sluice-Provider"),
+			body)
+	}
+	fams := scrape(t, st.url)
+	if v, _ := metricValue(fams, "sluice_fallbacks_total", nil); v != 1 {
+		t.Errorf("sluice_fallbacks_total = %v, want 1", v)
+	}
+	if v, _ := metricValue(fams, "sluice_requests_total", map[string]string{
+		"provider": "anthropic", "model": claudeModel, "code": "200"}); v != 1 {
+		t.Errorf("the answer is not counted for anthropic: %v", v)
+	}
+}
