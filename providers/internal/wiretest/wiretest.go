@@ -15,6 +15,8 @@ type Received struct {
 	Method, Path string
 	Header       http.Header
 	Body         []byte
+	// Query is the raw query string, without "?".
+	Query string
 }
 
 // Upstream is a loopback server that records what arrived.
@@ -35,7 +37,8 @@ func New(t testing.TB, answer http.HandlerFunc) *Upstream {
 			t.Errorf("upstream: reading the body: %v", err)
 		}
 		u.mu.Lock()
-		u.reqs = append(u.reqs, Received{r.Method, r.URL.Path, r.Header.Clone(), body})
+		u.reqs = append(u.reqs, Received{r.Method, r.URL.Path, r.Header.Clone(), body,
+			r.URL.RawQuery})
 		u.mu.Unlock()
 		answer(w, r)
 	}))
