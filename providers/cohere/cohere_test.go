@@ -2,6 +2,7 @@ package cohere_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -119,10 +120,18 @@ func TestToolChoiceFunction(t *testing.T) {
 	if _, err := newCohere(t, up.URL).ChatCompletion(context.Background(), key, req); err != nil {
 		t.Fatal(err)
 	}
-	body := string(up.Last().Body)
-	if !strings.Contains(body, `"tool_choice":"REQUIRED"`) || strings.Contains(body, "get_weather\",\"desc") ||
-		!strings.Contains(body, `"name":"get_time"`) {
-		t.Errorf("sent %s", body)
+	var body struct {
+		Tools []struct {
+			Function struct{ Name string }
+		}
+		ToolChoice string `json:"tool_choice"`
+	}
+	if err := json.Unmarshal(up.Last().Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.ToolChoice != "REQUIRED" || len(body.Tools) != 1 ||
+		body.Tools[0].Function.Name != "get_time" {
+		t.Errorf("sent tool_choice %q with tools %+v", body.ToolChoice, body.Tools)
 	}
 }
 
@@ -168,10 +177,11 @@ func TestRefusedTranslations(t *testing.T) {
 func TestResponseFormat(t *testing.T) {
 	up := wiretest.New(t, wiretest.JSON(200, golden.Read(t, "chat_response.json")))
 	p := newCohere(t, up.URL)
+	schema := `{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"object"}}}`
 	for format, want := range map[string]string{
 		`{"type":"json_object"}`: `"response_format":{"type":"json_object"}`,
-		`{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"object"}}}`: `"response_format":` +
-			`{"type":"json_object","json_schema":{"type":"object"}}`,
+		schema: `"response_format":{"type":"json_object",` +
+			`"json_schema":{"type":"object"}}`,
 	} {
 		_, err := p.ChatCompletion(context.Background(), key, &schemas.ChatRequest{Model: model,
 			Messages: []schemas.Message{userText("hi")},
