@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicegw/sluice/providers"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -200,5 +201,36 @@ func TestUnsupportedOperation(t *testing.T) {
 		Provider: schemas.OpenAI, Model: "e", Input: []string{"x"}})
 	if !errors.Is(err, schemas.ErrUnsupported) {
 		t.Fatalf("embedding on a chat-only adapter: %v, want ErrUnsupported", err)
+	}
+}
+
+func TestAdapterPanicFailsOnlyItsRequest(t *testing.T) {
+	acct := newAccount()
+	acct.add(schemas.OpenAI, "", 1, 0)
+	p := &panicky{}
+	c, err := newClient(schemas.Config{Account: acct, Logger: quiet},
+		func(schemas.ModelProvider, providers.Options) (providers.Provider, error) {
+			return p, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Cleanup()
+
+	if _, err := ask(c, schemas.OpenAI); !errors.Is(err, schemas.ErrUpstream) {
+		t.Fatalf("call meeting a panic: %v, want ErrUpstream", err)
+	}
+	// The single worker survived: the next call is served.
+	if resp, err := ask(c, schemas.OpenAI); err != nil || resp.ID != "fine" {
+		t.Fatalf("call after the panic: %v", err)
+	}
+
+	ch, err := c.ChatCompletionStream(context.Background(), chatReq(schemas.OpenAI, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := collect(t, ch)
+	if len(texts) != 1 || !errors.Is(err, schemas.ErrUpstream) {
+		t.Fatalf("stream meeting a panic: %d chunks, %v; want 1 then ErrUpstream", len(texts), err)
 	}
 }

@@ -95,6 +95,11 @@ func (l *lane) stream(e *envelope, s *liveStream, attempts int,
 // pump forwards chunks until the upstream ends, fails, goes silent for longer than
 // the idle timeout, or the caller's context ends. A failure becomes the last event.
 func (l *lane) pump(caller context.Context, s *liveStream, out chan<- schemas.StreamEvent) {
+	defer func() {
+		if v := recover(); v != nil {
+			sendLast(caller, out, schemas.StreamEvent{Err: l.panicked(v)})
+		}
+	}()
 	for {
 		s.idle.Reset(l.idle)
 		chunk, err := s.up.Next()

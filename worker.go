@@ -56,7 +56,7 @@ func (l *lane) run(e *envelope) (r result, attempts int, upstream time.Duration)
 		if e.trace != nil {
 			start = time.Now()
 		}
-		r = l.once(e, key)
+		r = l.try(e, key)
 		attempts++
 		if e.trace != nil {
 			upstream += time.Since(start)
