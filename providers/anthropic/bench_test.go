@@ -52,7 +52,9 @@ func BenchmarkResponseToUnified(b *testing.B) {
 
 // BenchmarkResponseToUnifiedPooled is the same with the MessagesResponse taken from a
 // pool. It keeps the measurement behind the decision not to pool the struct in the
-// adapter: the pool saves a few allocations of a few dozen and no measurable time.
+// adapter: the pool halves the bytes of this step (about 1.5 KB) and saves 4 of 42
+// allocations, with no time difference that stands out of a shared machine's noise,
+// and the adapter has no pool the engine's statistics would see.
 func BenchmarkResponseToUnifiedPooled(b *testing.B) {
 	data := readFile(b, "response.json")
 	p := pool.New("anthropic_responses", 16, 16, func() *MessagesResponse {
