@@ -127,6 +127,18 @@ func TestNoGoroutineLeftAfterCleanup(t *testing.T) {
 	if len(c.Stats().Providers) != 2 {
 		t.Fatal("both providers should be set up")
 	}
+
+	// A stream abandoned after its first chunk, and a call whose context ends
+	// around the same time, leave nothing behind either.
+	ctx, cancel := context.WithCancel(context.Background())
+	ch, err := c.ChatCompletionStream(ctx, chatReq(schemas.OpenAI, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-ch
+	go c.ChatCompletion(ctx, chatReq(schemas.Anthropic, "hi"))
+	cancel()
+
 	c.Cleanup()
 	settleGoroutines(t, before)
 }
