@@ -15,6 +15,7 @@ type call struct {
 	chat     *schemas.ChatRequest
 	emb      *schemas.EmbeddingRequest
 	text     *schemas.TextCompletionRequest
+	raw      *schemas.RawRequest
 }
 
 // retarget returns the call sent to fallback fb: a shallow copy of the request naming
@@ -79,7 +80,7 @@ func (c *Client) attempt(ctx context.Context, cl call, trace *Trace) result {
 
 	e := c.envelopes.Get()
 	e.ctx, e.op, e.model, e.trace = ctx, cl.op, cl.model, trace
-	e.chat, e.emb, e.text = cl.chat, cl.emb, cl.text
+	e.chat, e.emb, e.text, e.raw = cl.chat, cl.emb, cl.text, cl.raw
 	e.owners.Store(2)
 	if err := l.admit(ctx, e); err != nil {
 		c.envelopes.Put(e)
@@ -120,6 +121,8 @@ func (l *lane) supports(o op) error {
 		what = "embeddings"
 	case o == opText && l.texter == nil:
 		what = "text completions"
+	case o == opForward && l.forwarder == nil:
+		what = "requests in its own wire format"
 	default:
 		return nil
 	}

@@ -18,6 +18,7 @@ const (
 	opStream
 	opEmbedding
 	opText
+	opForward // a raw request; see forward.go
 )
 
 // result is what a worker hands back for one envelope. Exactly one of the answer
@@ -28,6 +29,8 @@ type result struct {
 	text   *schemas.TextCompletionResponse
 	stream <-chan schemas.StreamEvent
 	live   *liveStream
+	raw    *schemas.RawResponse
+	held   *heldBody // internal, like live: a raw stream the worker holds
 	err    error
 }
 
@@ -45,6 +48,7 @@ type envelope struct {
 	chat  *schemas.ChatRequest
 	emb   *schemas.EmbeddingRequest
 	text  *schemas.TextCompletionRequest
+	raw   *schemas.RawRequest
 
 	// trace is the caller's Trace, or nil. queuedAt is set only when trace is not nil,
 	// so that untraced calls do not pay for reading the clock.
@@ -75,7 +79,7 @@ func resetEnvelope(e *envelope) {
 	e.ctx = nil
 	e.op = opChat
 	e.model = ""
-	e.chat, e.emb, e.text = nil, nil, nil
+	e.chat, e.emb, e.text, e.raw = nil, nil, nil, nil
 	e.trace = nil
 	e.queuedAt = time.Time{}
 	e.abandoned = false

@@ -25,11 +25,12 @@ type lane struct {
 	c    *Client
 	name schemas.ModelProvider
 
-	adapter  providers.Provider
-	streamer providers.ChatStreamer
-	embedder providers.Embedder
-	texter   providers.TextCompleter
-	http     *http.Client
+	adapter   providers.Provider
+	streamer  providers.ChatStreamer
+	embedder  providers.Embedder
+	texter    providers.TextCompleter
+	forwarder providers.RawForwarder
+	http      *http.Client
 
 	concurrency, bufferSize int
 	timeout, idle           time.Duration
@@ -111,6 +112,7 @@ func (c *Client) newLane(p schemas.ModelProvider) (*lane, error) {
 	l.streamer, _ = adapter.(providers.ChatStreamer)
 	l.embedder, _ = adapter.(providers.Embedder)
 	l.texter, _ = adapter.(providers.TextCompleter)
+	l.forwarder, _ = adapter.(providers.RawForwarder)
 	l.start()
 	c.log.Info("provider ready", slog.String("provider", string(p)),
 		slog.Int("concurrency", l.concurrency), slog.Int("buffer_size", l.bufferSize))

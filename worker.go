@@ -31,6 +31,10 @@ func (l *lane) serve(e *envelope) {
 		l.stream(e, r.live, attempts, queueWait, upstream)
 		return
 	}
+	if r.held != nil {
+		l.hold(e, r, attempts, queueWait, upstream)
+		return
+	}
 	l.finish(e, r, attempts, queueWait, upstream)
 }
 
@@ -78,8 +82,11 @@ func (l *lane) run(e *envelope) (r result, attempts int, upstream time.Duration)
 
 // once makes one upstream attempt under the request timeout.
 func (l *lane) once(e *envelope, key *schemas.Key) result {
-	if e.op == opStream {
+	switch e.op {
+	case opStream:
 		return l.openStream(e, key)
+	case opForward:
+		return l.forward(e, key)
 	}
 	ctx, cancel := context.WithTimeoutCause(e.ctx, l.timeout, errRequestTimeout)
 	defer cancel()
