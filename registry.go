@@ -3,6 +3,10 @@ package sluice
 import (
 	"github.com/sluicegw/sluice/providers"
 	"github.com/sluicegw/sluice/providers/anthropic"
+	"github.com/sluicegw/sluice/providers/azure"
+	"github.com/sluicegw/sluice/providers/bedrock"
+	"github.com/sluicegw/sluice/providers/cohere"
+	"github.com/sluicegw/sluice/providers/gemini"
 	"github.com/sluicegw/sluice/providers/openai"
 	"github.com/sluicegw/sluice/schemas"
 )
@@ -22,6 +26,11 @@ var adapters = func() map[schemas.ModelProvider]newFunc {
 	}
 	m[schemas.OpenAI] = adapt(openai.New)
 	m[schemas.Anthropic] = adapt(anthropic.New)
+	m[schemas.Azure] = adapt(azure.New)
+	m[schemas.Bedrock] = adapt(bedrock.New)
+	m[schemas.Gemini] = adapt(gemini.New)
+	m[schemas.Vertex] = adapt(gemini.NewVertex)
+	m[schemas.Cohere] = adapt(cohere.New)
 	return m
 }()
 

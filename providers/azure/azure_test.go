@@ -181,7 +181,8 @@ func TestRouting(t *testing.T) {
 
 	noEndpoint := &schemas.Key{ID: "az-x", Value: apiKey, AzureKeyConfig: &schemas.AzureKeyConfig{}}
 	_, err := newProvider(t, "").ChatCompletion(context.Background(), noEndpoint, chat)
-	if !errors.Is(err, schemas.ErrNoKey) || !strings.Contains(err.Error(), "azure_key_config.endpoint") {
+	if !errors.Is(err, schemas.ErrNoKey) ||
+		!strings.Contains(err.Error(), "azure_key_config.endpoint") {
 		t.Errorf("key without endpoint: %v, want ErrNoKey naming the field", err)
 	}
 }

@@ -51,7 +51,8 @@ func TestHTTPErrors(t *testing.T) {
 			`"message":"Malformed input request."}`,
 			schemas.ErrBadRequest, 400, "Malformed input request."},
 		{502, "", `<html><body>Bad Gateway</body></html>`,
-			schemas.ErrUpstream, 502, "upstream answered 502 Bad Gateway: <html><body>Bad Gateway</body></html>"},
+			schemas.ErrUpstream, 502,
+			"upstream answered 502 Bad Gateway: <html><body>Bad Gateway</body></html>"},
 	}
 	for _, tc := range cases {
 		name := tc.exception

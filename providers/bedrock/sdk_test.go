@@ -118,7 +118,8 @@ func TestRequestMatchesSDK(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("body differs from the SDK's:\nours %s\nsdk  %s", ours.Body, sdk.Body)
 	}
-	if got := string(golden.Indent(t, ours.Body)); got != string(golden.Read(t, "request_tools.json")) {
+	want := golden.Read(t, "request_tools.json")
+	if got := golden.Indent(t, ours.Body); string(got) != string(want) {
 		t.Error("testdata/request_tools.json is out of date")
 	}
 }
