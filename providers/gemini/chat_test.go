@@ -128,6 +128,33 @@ func TestChatCompletionToolCalls(t *testing.T) {
 	golden.Check(t, "request_tool_results.json", golden.Indent(t, up.Last().Body))
 }
 
+func TestThoughtSignatureTravelsInTheCallID(t *testing.T) {
+	// Thinking models sign their function calls and refuse a next turn whose calls
+	// come back unsigned; the signature rides in the tool call ID an OpenAI client
+	// keeps, and goes back on the function call part, not in its ID.
+	up := wiretest.New(t, wiretest.JSON(200, golden.Read(t, "response_signed_call.json")))
+	p := newGemini(t, up.URL)
+	req := &schemas.ChatRequest{Model: model, Messages: []schemas.Message{userText("Paris?")},
+		Params: &schemas.ChatParams{Tools: []schemas.Tool{{Type: "function",
+			Function: schemas.ToolFunction{Name: "get_weather"}}}}}
+	resp, err := p.ChatCompletion(context.Background(), key, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := resp.Choices[0].Message
+	id := msg.ToolCalls[0].ID
+	if !strings.HasSuffix(id, "~CiQBVKhc7vB2bXlzaWduYXR1cmUtYnl0ZXM=") {
+		t.Fatalf("tool call ID %q lacks the signature", id)
+	}
+
+	req.Messages = append(req.Messages, msg, schemas.Message{Role: schemas.RoleTool,
+		ToolCallID: id, Content: schemas.Text("18C")})
+	if _, err := p.ChatCompletion(context.Background(), key, req); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "request_signed_call.json", golden.Indent(t, up.Last().Body))
+}
+
 func TestFinishReasons(t *testing.T) {
 	for _, tc := range []struct{ fixture, finish, text string }{
 		{"response_length.json", schemas.FinishLength, "Paris is"},

@@ -89,7 +89,7 @@ func TestRequestMatchesOfficialSDK(t *testing.T) {
 // type, would be lost or refused on the way.
 func TestResponseFixturesParseWithOfficialSDK(t *testing.T) {
 	for _, name := range []string{"response_text.json", "response_tools.json",
-		"response_length.json", "response_blocked.json"} {
+		"response_length.json", "response_blocked.json", "response_signed_call.json"} {
 		raw := golden.Read(t, name)
 		var r genai.GenerateContentResponse
 		if err := json.Unmarshal(raw, &r); err != nil {

@@ -196,8 +196,9 @@ func (t translator) assistant(m *schemas.Message, field string) (content, error)
 		if err != nil {
 			return c, t.badField(f, "%v", err)
 		}
-		c.Parts = append(c.Parts, part{FunctionCall: &functionCall{
-			ID: upstreamID(tc.ID), Name: tc.Function.Name, Args: args}})
+		id, signature := splitCallID(tc.ID)
+		c.Parts = append(c.Parts, part{ThoughtSignature: signature, FunctionCall: &functionCall{
+			ID: id, Name: tc.Function.Name, Args: args}})
 	}
 	if len(c.Parts) == 0 {
 		// An empty model turn is refused by Gemini; an empty text part keeps the turn
@@ -221,8 +222,9 @@ func (t translator) toolResult(msgs []schemas.Message, i int) (part, error) {
 		return part{}, t.badField(field+".tool_call_id",
 			"%q matches no tool call of an earlier assistant message", m.ToolCallID)
 	}
+	id, _ := splitCallID(m.ToolCallID)
 	return part{FunctionResponse: &functionResponse{
-		ID: upstreamID(m.ToolCallID), Name: name, Response: resultObject(m.Content.String()),
+		ID: id, Name: name, Response: resultObject(m.Content.String()),
 	}}, nil
 }
 

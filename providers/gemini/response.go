@@ -23,12 +23,34 @@ func newCallID() string {
 	return syntheticPrefix + hex.EncodeToString(b[:])
 }
 
-// upstreamID returns id when Gemini made it, and "" for a synthetic one.
-func upstreamID(id string) string {
-	if strings.HasPrefix(id, syntheticPrefix) {
-		return ""
+// signatureSep separates a tool call ID from the thought signature carried in it. It
+// appears neither in Gemini's call IDs nor in base64.
+const signatureSep = "~"
+
+// callID returns the tool call ID of a function call: Gemini's ID, or a synthetic
+// one, followed by the call's thought signature when there is one. Thinking models
+// (Gemini 3 and later) refuse a conversation whose earlier function calls come back
+// without their signatures; an OpenAI-shaped client keeps nothing but the tool call
+// ID, so the signature travels in it, and comes back with the assistant message.
+func callID(fc *functionCall, signature string) string {
+	id := fc.ID
+	if id == "" {
+		id = newCallID()
+	}
+	if signature != "" {
+		id += signatureSep + signature
 	}
 	return id
+}
+
+// splitCallID undoes callID: it returns the ID Gemini made ("" for a synthetic one)
+// and the thought signature ("" when there is none).
+func splitCallID(id string) (upstream, signature string) {
+	id, signature, _ = strings.Cut(id, signatureSep)
+	if strings.HasPrefix(id, syntheticPrefix) {
+		id = ""
+	}
+	return id, signature
 }
 
 // newResponseID returns an ID for an answer that came without one.
@@ -113,7 +135,7 @@ func choice(c *candidate) schemas.Choice {
 		for _, p := range c.Content.Parts {
 			switch {
 			case p.FunctionCall != nil:
-				calls = append(calls, toolCall(p.FunctionCall))
+				calls = append(calls, toolCall(&p))
 			case !p.Thought:
 				text.WriteString(p.Text)
 			}
@@ -127,14 +149,11 @@ func choice(c *candidate) schemas.Choice {
 	}
 }
 
-// toolCall converts a function call, giving it an ID when Gemini sent none.
-func toolCall(fc *functionCall) schemas.ToolCall {
-	id := fc.ID
-	if id == "" {
-		id = newCallID()
-	}
-	return schemas.ToolCall{ID: id, Type: "function", Function: schemas.ToolCallFunction{
-		Name: fc.Name, Arguments: arguments(fc.Args)}}
+// toolCall converts the function call of p (see callID for its ID).
+func toolCall(p *part) schemas.ToolCall {
+	fc := p.FunctionCall
+	return schemas.ToolCall{ID: callID(fc, p.ThoughtSignature), Type: "function",
+		Function: schemas.ToolCallFunction{Name: fc.Name, Arguments: arguments(fc.Args)}}
 }
 
 // arguments renders call arguments as OpenAI's compact JSON string; no arguments is

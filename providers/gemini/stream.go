@@ -145,7 +145,7 @@ func (s *stream) choice(cd *candidate) schemas.StreamChoice {
 		for _, p := range cd.Content.Parts {
 			switch {
 			case p.FunctionCall != nil:
-				tc := toolCall(p.FunctionCall)
+				tc := toolCall(&p)
 				ch.Delta.ToolCalls = append(ch.Delta.ToolCalls, schemas.ToolCallDelta{
 					Index: s.calls, ID: tc.ID, Type: tc.Type, Function: schemas.FunctionDelta{
 						Name: tc.Function.Name, Arguments: tc.Function.Arguments}})

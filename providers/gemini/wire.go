@@ -24,8 +24,11 @@ type content struct {
 
 // part is one piece of a turn; exactly one of its fields is set.
 type part struct {
-	Text             string            `json:"text,omitempty"`
-	Thought          bool              `json:"thought,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Thought bool   `json:"thought,omitempty"`
+	// ThoughtSignature is the opaque record of the model's reasoning that thinking
+	// models attach to a function call and require back with it in the next turn.
+	ThoughtSignature string            `json:"thoughtSignature,omitempty"`
 	InlineData       *blob             `json:"inlineData,omitempty"`
 	FileData         *fileData         `json:"fileData,omitempty"`
 	FunctionCall     *functionCall     `json:"functionCall,omitempty"`
