@@ -12,7 +12,7 @@ const testKey = "co-test-0123456789abcdef"
 
 var key = &schemas.Key{ID: "k1", Value: testKey}
 
-func newCohere(t *testing.T, baseURL string) *cohere.Provider {
+func newCohere(t testing.TB, baseURL string) *cohere.Provider {
 	t.Helper()
 	p, err := cohere.New(providers.Options{Provider: schemas.Cohere,
 		Config: &schemas.ProviderConfig{NetworkConfig: schemas.NetworkConfig{BaseURL: baseURL}}})

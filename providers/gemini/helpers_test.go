@@ -21,7 +21,7 @@ func options(p schemas.ModelProvider, baseURL string) providers.Options {
 }
 
 // newGemini returns a Gemini API adapter pointed at baseURL.
-func newGemini(t *testing.T, baseURL string) *gemini.Provider {
+func newGemini(t testing.TB, baseURL string) *gemini.Provider {
 	t.Helper()
 	p, err := gemini.New(options(schemas.Gemini, baseURL))
 	if err != nil {
