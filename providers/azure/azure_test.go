@@ -27,9 +27,10 @@ const apiKey = "0123456789abcdef0123456789abcdef"
 // deployments.
 func resourceKey(endpoint string) *schemas.Key {
 	return &schemas.Key{ID: "az-1", Value: apiKey, AzureKeyConfig: &schemas.AzureKeyConfig{
-		Endpoint:    endpoint + "/",
-		Deployments: map[string]string{"gpt-4o": "prod-gpt4o", "text-embedding-3-small": "embed-small"},
-		APIVersion:  "2024-10-21",
+		Endpoint: endpoint + "/",
+		Deployments: map[string]string{"gpt-4o": "prod-gpt4o",
+			"text-embedding-3-small": "embed-small"},
+		APIVersion: "2024-10-21",
 	}}
 }
 
@@ -179,7 +180,8 @@ func TestRouting(t *testing.T) {
 		t.Errorf("base_url did not replace the endpoint: %s", got.Path)
 	}
 
-	noEndpoint := &schemas.Key{ID: "az-x", Value: apiKey, AzureKeyConfig: &schemas.AzureKeyConfig{}}
+	noEndpoint := &schemas.Key{ID: "az-x", Value: apiKey,
+		AzureKeyConfig: &schemas.AzureKeyConfig{}}
 	_, err := newProvider(t, "").ChatCompletion(context.Background(), noEndpoint, chat)
 	if !errors.Is(err, schemas.ErrNoKey) ||
 		!strings.Contains(err.Error(), "azure_key_config.endpoint") {
@@ -227,7 +229,8 @@ func TestMatchesSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Choices) != 1 || out.Choices[0].Message.ToolCalls[0].Function.Name != "get_weather" {
+	if len(out.Choices) != 1 ||
+		out.Choices[0].Message.ToolCalls[0].Function.Name != "get_weather" {
 		t.Errorf("SDK read %+v", out.Choices)
 	}
 	sdk := u.Last()

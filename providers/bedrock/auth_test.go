@@ -164,7 +164,8 @@ func TestDefaultChain(t *testing.T) {
 			tc.setup(t, isolateAWS(t))
 			u := newUpstream(t, serveJSON(http.StatusOK, "", golden.Read(t, "response_text.json")))
 			p := newProvider(t, u.URL)
-			if _, err := p.ChatCompletion(context.Background(), chainKey, textRequest()); err != nil {
+			_, err := p.ChatCompletion(context.Background(), chainKey, textRequest())
+			if err != nil {
 				t.Fatal(err)
 			}
 			got := u.last(t)
@@ -210,7 +211,8 @@ func TestAPIKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := u.last(t)
-	if got.Header.Get("Authorization") != "Bearer "+key.Value || got.Header.Get("X-Amz-Date") != "" {
+	if got.Header.Get("Authorization") != "Bearer "+key.Value ||
+		got.Header.Get("X-Amz-Date") != "" {
 		t.Errorf("Authorization %q, X-Amz-Date %q", got.Header.Get("Authorization"),
 			got.Header.Get("X-Amz-Date"))
 	}
@@ -241,7 +243,8 @@ func TestEndpoint(t *testing.T) {
 		{"", staticKey, "https://bedrock-runtime.us-west-2.amazonaws.com/model/" +
 			"anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"},
 		{"", &schemas.Key{BedrockKeyConfig: &schemas.BedrockKeyConfig{AccessKey: "A",
-			SecretKey: "S"}}, "https://bedrock-runtime.us-east-1.amazonaws.com/model/claude/converse"},
+			SecretKey: "S"}},
+			"https://bedrock-runtime.us-east-1.amazonaws.com/model/claude/converse"},
 		{"https://vpce-1.bedrock-runtime.{region}.vpce.amazonaws.com/", staticKey,
 			"https://vpce-1.bedrock-runtime.us-west-2.vpce.amazonaws.com/model/" +
 				"anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"},

@@ -1,11 +1,11 @@
-// Package bedrock is the adapter for Amazon Bedrock's Converse API: chat completions,
-// streamed over AWS's binary event-stream framing, with tool use, signed with AWS
-// Signature Version 4.
+// Package bedrock is the adapter for Amazon Bedrock: chat completions through the
+// Converse API, streamed over AWS's binary event-stream framing, with tool use, and
+// Amazon Titan text embeddings through InvokeModel; every call is signed with AWS
+// Signature Version 4 or carries a Bedrock API key.
 //
 // Requests are translated from the unified (OpenAI-shaped) types into Converse's
 // JSON and answers back; a field Converse cannot express is refused with an
-// ErrUnsupported error naming it. The adapter offers no embeddings: Bedrock serves
-// them through per-model InvokeModel bodies, not through Converse.
+// ErrUnsupported error naming it.
 package bedrock
 
 import (
@@ -33,8 +33,8 @@ const DefaultRegion = "us-east-1"
 // eventStreamType is the media type of a ConverseStream answer.
 const eventStreamType = "application/vnd.amazon.eventstream"
 
-// Provider sends chat requests to Bedrock's Converse API. It implements
-// providers.Provider and providers.ChatStreamer and is safe for concurrent use.
+// Provider sends requests to Bedrock. It implements providers.Provider,
+// providers.ChatStreamer and providers.Embedder, and is safe for concurrent use.
 //
 // Each call is authenticated with its key's bedrock_key_config: static access_key and
 // secret_key (with session_token, if any) are signed with SigV4; a key with neither
@@ -53,10 +53,12 @@ type Provider struct {
 var (
 	_ providers.Provider     = (*Provider)(nil)
 	_ providers.ChatStreamer = (*Provider)(nil)
+	_ providers.Embedder     = (*Provider)(nil)
 )
 
 // New returns a Bedrock adapter. The base URL is the configured base_url, or
-// DefaultBaseURL; the adapter appends /model/{id}/converse or /converse-stream.
+// DefaultBaseURL; the adapter appends /model/{id}/converse, /converse-stream or
+// /invoke.
 func New(opts providers.Options) (*Provider, error) {
 	if opts.Provider == "" {
 		opts.Provider = schemas.Bedrock

@@ -35,7 +35,8 @@ func toolsRequest() *schemas.ChatRequest {
 		Model:    "claude-profile",
 		Messages: []schemas.Message{
 			{Role: "user", Content: schemas.Parts(
-				schemas.ContentPart{Type: "text", Text: "What's the weather where this was taken?"},
+				schemas.ContentPart{Type: "text",
+					Text: "What's the weather where this was taken?"},
 				schemas.ContentPart{Type: "image_url", ImageURL: &schemas.ImageURL{
 					URL: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}},
 			)},
@@ -56,7 +57,8 @@ func toolsRequest() *schemas.ChatRequest {
 					Strict: ptr(true)}},
 				{Type: "function", Function: schemas.ToolFunction{Name: "get_time"}},
 			},
-			ToolChoice:        &schemas.ToolChoice{Mode: schemas.ToolChoiceFunction, Name: "get_weather"},
+			ToolChoice: &schemas.ToolChoice{Mode: schemas.ToolChoiceFunction,
+				Name: "get_weather"},
 			ParallelToolCalls: ptr(true),
 		},
 	}
@@ -77,8 +79,9 @@ func TestChatGolden(t *testing.T) {
 			"/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Ainference-profile" +
 				"%2Fus.anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"},
 		{"guardrail", "response_guardrail.json", &schemas.ChatRequest{
-			Model:    "amazon.nova-lite-v1:0",
-			Messages: []schemas.Message{{Role: "user", Content: schemas.Text("Tell me a secret.")}},
+			Model: "amazon.nova-lite-v1:0",
+			Messages: []schemas.Message{{Role: "user",
+				Content: schemas.Text("Tell me a secret.")}},
 		}, "/model/amazon.nova-lite-v1%3A0/converse"},
 		{"max_tokens", "response_max_tokens.json", &schemas.ChatRequest{
 			Model:    "claude",

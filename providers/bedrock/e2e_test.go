@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sluicegw/sluice"
 	"github.com/sluicegw/sluice/mockllm"
+	"github.com/sluicegw/sluice/providers/internal/golden"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -45,9 +47,16 @@ func e2e(t *testing.T, key schemas.Key, headers map[string]string) (*sluice.Clie
 	mock := mockllm.New(mockllm.Options{Keys: []string{accessKey}})
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
+	return engine(t, srv.URL, key, headers), mock
+}
+
+// engine returns a client whose Bedrock provider is at baseURL, reached with key.
+func engine(t *testing.T, baseURL string, key schemas.Key,
+	headers map[string]string) *sluice.Client {
+	t.Helper()
 	c, err := sluice.Init(schemas.Config{Logger: slog.New(slog.DiscardHandler), Account: account{
 		cfg: &schemas.ProviderConfig{
-			NetworkConfig: schemas.NetworkConfig{BaseURL: srv.URL, ExtraHeaders: headers,
+			NetworkConfig: schemas.NetworkConfig{BaseURL: baseURL, ExtraHeaders: headers,
 				DefaultRequestTimeoutInSeconds: 10},
 			ConcurrencyAndBufferSize: schemas.ConcurrencyAndBufferSize{Concurrency: 4,
 				BufferSize: 16},
@@ -58,7 +67,7 @@ func e2e(t *testing.T, key schemas.Key, headers map[string]string) (*sluice.Clie
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Cleanup)
-	return c, mock
+	return c
 }
 
 func ask(text string, prm *schemas.ChatParams) *schemas.ChatRequest {
@@ -248,10 +257,10 @@ func TestE2EErrors(t *testing.T) {
 	}
 
 	_, err = c.Embedding(context.Background(), &schemas.EmbeddingRequest{
-		Provider: schemas.Bedrock, Model: "amazon.titan-embed-text-v2:0", Input: []string{"x"}})
+		Provider: schemas.Bedrock, Model: "cohere.embed-english-v3", Input: []string{"x"}})
 	if !errors.As(err, &e) || !errors.Is(err, schemas.ErrUnsupported) || e.StatusCode != 400 ||
-		!strings.Contains(e.Message, "embeddings") {
-		t.Errorf("embeddings: %v", err)
+		e.Param != "model" || !strings.Contains(e.Message, "Titan") {
+		t.Errorf("embeddings with a model other than Titan: %v", err)
 	}
 
 	other := *staticKey
@@ -263,5 +272,30 @@ func TestE2EErrors(t *testing.T) {
 	if !errors.As(err, &e) || !errors.Is(err, schemas.ErrAuth) || e.StatusCode != 403 ||
 		e.Code != "UnrecognizedClientException" {
 		t.Errorf("unknown access key: %v", err)
+	}
+}
+
+// TestE2EEmbeddings runs Titan embeddings through the engine. mockllm serves no
+// InvokeModel route, so a loopback server answers as Titan does, after checking the
+// signature's credential scope.
+func TestE2EEmbeddings(t *testing.T) {
+	titan := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		signed := strings.Contains(r.Header.Get("Authorization"), "Credential="+accessKey+"/")
+		if !signed || r.URL.Path != "/model/amazon.titan-embed-text-v2:0/invoke" {
+			serveJSON(http.StatusForbidden, "AccessDeniedException",
+				[]byte(`{"message":"denied"}`))(w, r)
+			return
+		}
+		serveJSON(http.StatusOK, "", golden.Read(t, "embed_response.json"))(w, r)
+	})
+	c := engine(t, titan.URL, *titanKey, nil)
+	resp, err := c.Embedding(context.Background(), &schemas.EmbeddingRequest{
+		Provider: schemas.Bedrock, Model: "titan-v2", Input: []string{"a", "b", "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Data) != 3 || resp.Data[2].Index != 2 || resp.Usage.PromptTokens != 15 ||
+		resp.Provider != schemas.Bedrock || titan.count() != 3 {
+		t.Errorf("embeddings %+v after %d calls", resp, titan.count())
 	}
 }

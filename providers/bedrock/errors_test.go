@@ -70,7 +70,8 @@ func TestHTTPErrors(t *testing.T) {
 			if !errors.Is(err, tc.kind) || e.StatusCode != tc.wantStatus ||
 				e.Message != tc.message || e.Provider != schemas.Bedrock {
 				t.Errorf("got kind %v status %d message %q provider %q, want %v %d %q",
-					e.Kind, e.StatusCode, e.Message, e.Provider, tc.kind, tc.wantStatus, tc.message)
+					e.Kind, e.StatusCode, e.Message, e.Provider,
+					tc.kind, tc.wantStatus, tc.message)
 			}
 			want := tc.exception
 			if strings.Contains(tc.body, "#ValidationException") {
@@ -125,7 +126,8 @@ func TestRefused(t *testing.T) {
 			"frequency_penalty"},
 		{withParams(&schemas.ChatParams{Seed: ptr(7)}), schemas.ErrUnsupported, "seed"},
 		{withParams(&schemas.ChatParams{User: "u-1"}), schemas.ErrUnsupported, "user"},
-		{withParams(&schemas.ChatParams{ResponseFormat: json.RawMessage(`{"type":"json_object"}`)}),
+		{withParams(&schemas.ChatParams{
+			ResponseFormat: json.RawMessage(`{"type":"json_object"}`)}),
 			schemas.ErrUnsupported, "response_format"},
 		{withParams(&schemas.ChatParams{Tools: weather, ParallelToolCalls: ptr(false)}),
 			schemas.ErrUnsupported, "parallel_tool_calls"},
@@ -185,7 +187,8 @@ func TestToolChoiceNone(t *testing.T) {
 	req := &schemas.ChatRequest{Model: "claude",
 		Messages: []schemas.Message{{Role: "user", Content: schemas.Text("hi")}},
 		Params: &schemas.ChatParams{
-			Tools:      []schemas.Tool{{Type: "function", Function: schemas.ToolFunction{Name: "w"}}},
+			Tools: []schemas.Tool{{Type: "function",
+				Function: schemas.ToolFunction{Name: "w"}}},
 			ToolChoice: &schemas.ToolChoice{Mode: schemas.ToolChoiceNone}}}
 	if _, err := newProvider(t, u.URL).ChatCompletion(context.Background(), staticKey,
 		req); err != nil {

@@ -2,13 +2,11 @@ package bedrock_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -44,7 +42,6 @@ type received struct {
 	Header  http.Header
 	Body    []byte
 	Host    string
-	Request *http.Request
 }
 
 // upstream is a loopback server that records what arrives and answers with answer.
@@ -64,7 +61,7 @@ func newUpstream(t *testing.T, answer http.HandlerFunc) *upstream {
 		}
 		u.mu.Lock()
 		u.reqs = append(u.reqs, received{Method: r.Method, RawPath: r.URL.EscapedPath(),
-			Header: r.Header.Clone(), Body: body, Host: r.Host, Request: r.Clone(context.Background())})
+			Header: r.Header.Clone(), Body: body, Host: r.Host})
 		u.mu.Unlock()
 		answer(w, r)
 	}))
@@ -196,5 +193,3 @@ func asError(t *testing.T, err error) *schemas.Error {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func hasPrefix(s, prefix string) bool { return strings.HasPrefix(s, prefix) }

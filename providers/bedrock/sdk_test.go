@@ -54,7 +54,8 @@ func sdkToolsInput(t *testing.T) *bedrockruntime.ConverseInput {
 		Messages: []types.Message{
 			{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
 				&types.ContentBlockMemberText{Value: "What's the weather where this was taken?"},
-				&types.ContentBlockMemberImage{Value: types.ImageBlock{Format: types.ImageFormatPng,
+				&types.ContentBlockMemberImage{Value: types.ImageBlock{
+					Format: types.ImageFormatPng,
 					Source: &types.ImageSourceMemberBytes{Value: png}}},
 			}},
 			{Role: types.ConversationRoleAssistant, Content: []types.ContentBlock{
@@ -74,7 +75,8 @@ func sdkToolsInput(t *testing.T) *bedrockruntime.ConverseInput {
 		ToolConfig: &types.ToolConfiguration{
 			Tools: []types.Tool{
 				&types.ToolMemberToolSpec{Value: types.ToolSpecification{
-					Name: aws.String("get_weather"), Description: aws.String("Current weather of a city."),
+					Name:        aws.String("get_weather"),
+					Description: aws.String("Current weather of a city."),
 					InputSchema: &types.ToolInputSchemaMemberJson{
 						Value: document.NewLazyDocument(weatherSchema)},
 					Strict: aws.Bool(true)}},

@@ -54,7 +54,8 @@ func TestStreamGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := u.last(t)
-			if got.RawPath != "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream" ||
+			const path = "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream"
+			if got.RawPath != path ||
 				got.Header.Get("Accept") != "application/vnd.amazon.eventstream" {
 				t.Errorf("sent to %s accepting %q", got.RawPath, got.Header.Get("Accept"))
 			}
