@@ -70,8 +70,9 @@ func validRegion(r string) bool {
 }
 
 // target resolves model for key. A key's deployments may map the model to a
-// dedicated endpoint (a numeric ID), to a resource path under the location
-// ("endpoints/…", "publishers/…/models/…"), or to another model name.
+// dedicated endpoint (a numeric ID), to another model name, or to a resource path
+// under the location ("endpoints/…", "publishers/…/models/…"); whatever it names must
+// serve generateContent, since that is the only format the adapter speaks.
 func (v *vertex) target(key *schemas.Key, model string) (string, error) {
 	cfg, err := v.config(key)
 	if err != nil {
