@@ -3,7 +3,9 @@ package providers
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"sync"
 
 	"github.com/sluicegw/sluice/schemas"
 )
@@ -22,13 +24,31 @@ type RawForwarder interface {
 // are set in this order, each able to replace the one before: req.Header, the
 // configured extra headers, then the credentials, so that neither the caller nor the
 // configuration can replace the key. It answers like Do.
+//
+// req.Body is not read any more once Forward has returned an error or the returned
+// body has been closed, so the caller may then reuse its memory.
 func (h *HTTP) Forward(ctx context.Context, key *schemas.Key,
 	req *schemas.RawRequest) (*http.Response, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, h.baseURL+req.Path,
-		bytes.NewReader(req.Body))
+	rb := &rawBody{r: bytes.NewReader(req.Body)}
+	resp, err := h.forward(ctx, key, req, rb)
+	if err != nil {
+		rb.Close()
+		return nil, err
+	}
+	resp.Body = &detachingBody{ReadCloser: resp.Body, req: rb}
+	return resp, nil
+}
+
+func (h *HTTP) forward(ctx context.Context, key *schemas.Key, req *schemas.RawRequest,
+	rb *rawBody) (*http.Response, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, h.baseURL+req.Path, rb)
 	if err != nil {
 		return nil, schemas.NewError(schemas.ErrBadRequest, h.provider,
 			"cannot build the upstream request; check network_config.base_url")
+	}
+	hr.ContentLength = int64(len(req.Body))
+	if hr.ContentLength == 0 {
+		hr.Body = http.NoBody // a non-nil empty body would be sent chunked
 	}
 	for name, values := range req.Header {
 		hr.Header[http.CanonicalHeaderKey(name)] = values
@@ -59,4 +79,42 @@ func (h *HTTP) Forward(ctx context.Context, key *schemas.Key,
 	}
 	defer resp.Body.Close()
 	return nil, ResponseError(h.provider, resp, key)
+}
+
+// rawBody is the body of a forwarded request. The transport may read or close a
+// request body from another goroutine even after the round trip has returned, so
+// reads and Close are serialized, and once closed it reads nothing more of the
+// caller's memory.
+type rawBody struct {
+	mu sync.Mutex
+	r  *bytes.Reader
+}
+
+func (b *rawBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.r == nil {
+		return 0, errBodyClosed
+	}
+	return b.r.Read(p)
+}
+
+func (b *rawBody) Close() error {
+	b.mu.Lock()
+	b.r = nil
+	b.mu.Unlock()
+	return nil
+}
+
+// detachingBody is a forwarded answer's body; closing it also detaches the request
+// body from the caller's memory.
+type detachingBody struct {
+	io.ReadCloser
+	req *rawBody
+}
+
+func (b *detachingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.req.Close()
+	return err
 }
