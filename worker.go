@@ -118,17 +118,19 @@ func (l *lane) once(e *envelope, key *schemas.Key) result {
 // classify turns an adapter's failure into the *schemas.Error the caller sees. The
 // contexts decide first: a caller that has gone gets ErrCanceled, and an attempt cut
 // by the engine's own timer gets ErrTimeout, whatever the adapter made of the
-// resulting broken connection.
+// resulting broken connection. The timer is then the cause, not the adapter's error:
+// that error says the call was canceled, and chaining it would make the timeout
+// match ErrCanceled too, which would stop the fallbacks.
 func (l *lane) classify(caller, attempt context.Context, err error) error {
 	if caller.Err() != nil {
 		return canceled(caller, l.name)
 	}
-	switch context.Cause(attempt) {
+	switch cause := context.Cause(attempt); cause {
 	case errRequestTimeout:
-		return l.timeoutError(err, "no complete answer within %s "+
+		return l.timeoutError(cause, "no complete answer within %s "+
 			"(default_request_timeout_in_seconds)", l.timeout)
 	case errStreamIdle:
-		return l.timeoutError(err, "stream was silent for %s "+
+		return l.timeoutError(cause, "stream was silent for %s "+
 			"(stream_idle_timeout_in_seconds)", l.idle)
 	}
 	ge := schemas.AsError(err)
