@@ -127,7 +127,7 @@ func (c *call) decide(o *Options) {
 			n = max(*c.MaxTokens, 0)
 			a.finish = finishLength
 		}
-		a.text = sentence(n)
+		a.text = answerText(n)
 		a.completionTokens = n
 	}
 }
@@ -162,6 +162,24 @@ func sentence(n int) string {
 		b.WriteString(words[i%len(words)])
 	}
 	return b.String()
+}
+
+// sentences caches sentence(n) for the lengths most answers have, keeping string
+// building off the hot path.
+var sentences = func() []string {
+	out := make([]string, 65)
+	for n := range out {
+		out[n] = sentence(n)
+	}
+	return out
+}()
+
+// answerText returns sentence(n), from the cache when it holds that length.
+func answerText(n int) string {
+	if n < len(sentences) {
+		return sentences[n]
+	}
+	return sentence(n)
 }
 
 // countWords counts whitespace-separated words without allocating.

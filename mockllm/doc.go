@@ -26,7 +26,8 @@
 // (system prompt, message text, tool results; embedding inputs). The answer is the first
 // Options.AnswerWords words of a fixed sentence, cut short by max_tokens; completion
 // tokens are its word count. A streamed answer sends Options.TokensPerChunk words per
-// delta. When the request offers tools, does not forbid them (tool_choice "none" and its
+// delta; tool-call arguments stream in pieces of about 4×TokensPerChunk bytes (Gemini
+// sends a function call whole, as Gemini does). When the request offers tools, does not forbid them (tool_choice "none" and its
 // equivalents) and its last message is not a tool result, the answer is a call of the
 // named or else the first tool with the arguments {"text": <last user text>}.
 //
@@ -37,6 +38,17 @@
 // (count, system messages excluded), system, tools, tool_choice, max_tokens,
 // temperature, top_p, top_k, stop and stream. Its members are separated by ", " so a
 // stream splits it into several tokens.
+//
+// # Credentials
+//
+// Each format checks credentials where its provider expects them and refuses in the
+// provider's own way: OpenAI, Cohere and Vertex AI with 401 and their error bodies;
+// Azure with 401 (and 404 when api-version is missing); Anthropic with 401 (and 400
+// when anthropic-version is missing); the Gemini API with 403 for a missing key and 400
+// INVALID_ARGUMENT, reason API_KEY_INVALID, for a wrong one; Bedrock with 403 and
+// x-amzn-errortype MissingAuthenticationTokenException, IncompleteSignatureException or
+// UnrecognizedClientException. Bedrock's SigV4 header is checked for shape, never for
+// its signature.
 //
 // # Faults
 //

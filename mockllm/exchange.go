@@ -103,6 +103,11 @@ func (ex *exchange) read() bool {
 		ex.fail(e)
 		return false
 	}
+	if c.dims < 0 || c.dims > maxDims {
+		ex.fail(&apiError{status: http.StatusBadRequest,
+			msg: "embedding dimensions must be between 1 and " + strconv.Itoa(maxDims)})
+		return false
+	}
 	c.decide(&m.opts)
 	return true
 }

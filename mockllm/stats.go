@@ -11,10 +11,13 @@ import (
 
 // Stats is a snapshot of what a Mock has served since it was created.
 type Stats struct {
-	Requests         uint64            `json:"requests"`  // provider requests, control routes excluded
-	InFlight         int64             `json:"in_flight"` // requests being answered now
-	Canceled         uint64            `json:"canceled"`  // clients that left before the answer was complete
-	Streams          uint64            `json:"streams"`   // requests answered as a stream
+	// Requests counts provider requests; the mock's own routes are not counted.
+	Requests uint64 `json:"requests"`
+	// InFlight is how many requests are being answered now.
+	InFlight int64 `json:"in_flight"`
+	// Canceled counts clients that left before their answer was complete.
+	Canceled         uint64            `json:"canceled"`
+	Streams          uint64            `json:"streams"` // requests answered as a stream
 	AuthFailures     uint64            `json:"auth_failures"`
 	PromptTokens     uint64            `json:"prompt_tokens"`
 	CompletionTokens uint64            `json:"completion_tokens"`
@@ -80,7 +83,7 @@ func (m *Mock) Stats() Stats {
 // Recorded is a request as it reached the mock.
 type Recorded struct {
 	Provider string      // wire format of the route: "openai", "anthropic", …
-	Method   string      //
+	Method   string      // HTTP method
 	Path     string      // URL path, decoded
 	Query    url.Values  // query parameters; a "key" parameter is redacted
 	Header   http.Header // headers; credentials are replaced by "REDACTED"

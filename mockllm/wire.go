@@ -14,9 +14,11 @@ import (
 // writeJSON encodes v into out. The mock only encodes its own well-formed types, so a
 // failure is a bug.
 func writeJSON(out *bytes.Buffer, v any) {
-	if err := json.NewEncoder(out).Encode(v); err != nil {
+	b, err := json.Marshal(v)
+	if err != nil {
 		panic("BUG: mockllm: cannot encode response: " + err.Error())
 	}
+	out.Write(b)
 }
 
 // appendJSON appends the encoding of v to b.
@@ -131,8 +133,13 @@ func (s *flexStrings) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]string)(s))
 }
 
-// defaultDims is the length of an embedding when the request does not ask for one.
-const defaultDims = 8
+// defaultDims is the length of an embedding when the request does not ask for one;
+// maxDims bounds what a request may ask for, so a typo cannot make the mock allocate
+// gigabytes.
+const (
+	defaultDims = 8
+	maxDims     = 8192
+)
 
 // vector returns a deterministic unit-length embedding of text with dims values.
 func vector(text string, dims int) []float32 {
