@@ -71,7 +71,7 @@ func (c *Client) attempt(ctx context.Context, cl call, trace *Trace) result {
 	if err != nil {
 		return result{err: err}
 	}
-	if err := l.supports(cl.op); err != nil {
+	if err := l.supports(&cl); err != nil {
 		return result{err: err}
 	}
 	if ctx.Err() != nil {
@@ -109,23 +109,4 @@ func (c *Client) wait(ctx context.Context, p schemas.ModelProvider, e *envelope)
 	e.abandon()
 	c.release(e)
 	return result{err: canceled(ctx, p)}
-}
-
-// supports checks that the lane's adapter can do o, before o takes a queue slot.
-func (l *lane) supports(o op) error {
-	var what string
-	switch {
-	case o == opStream && l.streamer == nil:
-		what = "streaming chat completions"
-	case o == opEmbedding && l.embedder == nil:
-		what = "embeddings"
-	case o == opText && l.texter == nil:
-		what = "text completions"
-	case o == opForward && l.forwarder == nil:
-		what = "requests in its own wire format"
-	default:
-		return nil
-	}
-	return schemas.NewError(schemas.ErrUnsupported, l.name, "the provider does not offer %s",
-		what)
 }

@@ -30,6 +30,7 @@ type lane struct {
 	embedder  providers.Embedder
 	texter    providers.TextCompleter
 	forwarder providers.RawForwarder
+	noTools   bool // the provider refuses chat requests offering tools; see narrow
 	http      *http.Client
 
 	concurrency, bufferSize int
@@ -113,6 +114,7 @@ func (c *Client) newLane(p schemas.ModelProvider) (*lane, error) {
 	l.embedder, _ = adapter.(providers.Embedder)
 	l.texter, _ = adapter.(providers.TextCompleter)
 	l.forwarder, _ = adapter.(providers.RawForwarder)
+	l.narrow(adapter)
 	l.start()
 	c.log.Info("provider ready", slog.String("provider", string(p)),
 		slog.Int("concurrency", l.concurrency), slog.Int("buffer_size", l.bufferSize))

@@ -48,6 +48,28 @@ type TextCompleter interface {
 	TextCompletion(ctx context.Context, key *schemas.Key, req *schemas.TextCompletionRequest) (*schemas.TextCompletionResponse, error)
 }
 
+// Op is an operation an adapter's Go type may implement but its provider may lack.
+// Its value is how error messages name it.
+type Op string
+
+// Operations a provider may lack although its adapter's type implements them.
+const (
+	OpStream         Op = "streaming"
+	OpEmbedding      Op = "embeddings"
+	OpTextCompletion Op = "text completions"
+	// OpTools is tool (function) calling: chat requests that offer tools.
+	OpTools Op = "tools"
+)
+
+// Capabilities is implemented by adapters whose one Go type serves APIs that offer
+// different operations, such as the OpenAI-compatible adapter. The engine asks it once,
+// when it sets the provider up; an operation reported false is refused with
+// schemas.ErrUnsupported (400) before the request reaches a queue or the upstream.
+// Adapters without it offer what their optional interfaces say, and tools with chat.
+type Capabilities interface {
+	Supports(op Op) bool
+}
+
 // Options is what the engine hands an adapter's constructor.
 type Options struct {
 	// Provider is the name the adapter is registered under.

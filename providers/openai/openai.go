@@ -15,7 +15,8 @@ import (
 )
 
 // Provider sends requests to an OpenAI-compatible API. It implements
-// providers.Provider, ChatStreamer, Embedder and TextCompleter, and is safe for
+// providers.Provider, ChatStreamer, Embedder and TextCompleter, reports through
+// providers.Capabilities which of them its dialect's API offers, and is safe for
 // concurrent use.
 type Provider struct {
 	name    schemas.ModelProvider
