@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/sluicegw/sluice/providers"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -82,8 +83,7 @@ func (p *Provider) authorize(ctx context.Context, key *schemas.Key,
 	creds, err := p.chain.retrieve(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return a, schemas.NewError(schemas.ErrCanceled, p.name,
-				"canceled while resolving AWS credentials: %v", context.Cause(ctx))
+			return a, providers.NetworkError(ctx, p.name, err)
 		}
 		e := schemas.NewError(schemas.ErrAuth, p.name,
 			"no AWS credentials: set bedrock_key_config access_key and secret_key, or "+

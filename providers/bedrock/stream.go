@@ -143,6 +143,13 @@ func (s *stream) readError(err error, clean bool) error {
 // event translates one event. It returns no chunk for events that carry nothing a
 // client sees (block boundaries, reasoning text, unknown events).
 func (s *stream) event(typ string, payload []byte) (*schemas.ChatStreamChunk, error) {
+	switch typ {
+	case "messageStart", "contentBlockStart", "contentBlockDelta", stopMarker, "metadata":
+	default:
+		// Block ends, and event types added to the API after this adapter was
+		// written, carry nothing to translate; their payloads are not even parsed.
+		return nil, nil
+	}
 	var ev streamEvent
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return nil, providers.MalformedError(s.provider, err)
@@ -162,13 +169,12 @@ func (s *stream) event(typ string, payload []byte) (*schemas.ChatStreamChunk, er
 		s.stopped = true
 		reason := finishReason(ev.StopReason)
 		return s.chunk(schemas.StreamDelta{}, &reason), nil
-	case "metadata":
-		c := s.chunk(schemas.StreamDelta{}, nil)
-		c.Choices = c.Choices[:0]
-		c.Usage = unifiedUsage(ev.Usage)
-		return c, nil
 	}
-	return nil, nil
+	// metadata: usage, in a chunk of its own with no choices, as OpenAI sends it.
+	c := s.chunk(schemas.StreamDelta{}, nil)
+	c.Choices = c.Choices[:0]
+	c.Usage = unifiedUsage(ev.Usage)
+	return c, nil
 }
 
 // blockStart opens a tool call; other blocks start without a chunk of their own.
