@@ -31,13 +31,19 @@ type stackOptions struct {
 	queues  schemas.ConcurrencyAndBufferSize
 	drop    bool
 	network schemas.NetworkConfig
+	// wrap, when set, wraps the mock's handler, to watch what reaches the upstream.
+	wrap func(http.Handler) http.Handler
 }
 
 func startStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
 	o.mock.Record = -1
 	mock := mockllm.New(o.mock)
-	upstream := httptest.NewServer(mock)
+	var h http.Handler = mock
+	if o.wrap != nil {
+		h = o.wrap(mock)
+	}
+	upstream := httptest.NewServer(h)
 	t.Cleanup(upstream.Close)
 
 	file := testFile(upstream.URL, o.queues)
