@@ -127,6 +127,9 @@ func shortError(msg string) string {
 	if i := strings.LastIndex(msg, ": "); i >= 0 {
 		msg = msg[i+2:]
 	}
+	if i := strings.Index(msg, " ("); i > 0 {
+		msg = msg[:i] // net/http's "(Client.Timeout exceeded while awaiting headers)"
+	}
 	if len(msg) > 60 {
 		msg = msg[:60]
 	}

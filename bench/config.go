@@ -81,6 +81,10 @@ type Config struct {
 	// Nginx is the nginx binary: empty finds it in PATH and skips nginx when absent,
 	// "off" skips it.
 	Nginx string
+	// Refs adds bare reverse proxies built from bench/cmd/refproxy as further
+	// targets, one per HTTP stack named: "nethttp", "fasthttp". They show what the
+	// stack alone costs at each rate.
+	Refs []string
 	// Timeout bounds one request; default 10 s.
 	Timeout time.Duration
 	// MaxConns bounds the connections, and so the requests in flight, of one attack;

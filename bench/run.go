@@ -139,6 +139,15 @@ func startFleet(ctx context.Context, cfg *Config) (f *fleet, err error) {
 			return f, err
 		}
 	}
+	for _, stack := range cfg.Refs {
+		ref, err := startRef(ctx, f.bins["./bench/cmd/refproxy"], f.dir, stack, f.mock.port())
+		if ref != nil {
+			f.targets = append(f.targets, ref)
+		}
+		if err != nil {
+			return f, err
+		}
+	}
 	return f, nil
 }
 
@@ -159,13 +168,17 @@ func (f *fleet) prepare(ctx context.Context, cfg *Config) error {
 	} else if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return fmt.Errorf("create work directory: %w", err)
 	}
+	plain := []string{"./cmd/mockllm"}
+	if len(cfg.Refs) > 0 {
+		plain = append(plain, "./bench/cmd/refproxy")
+	}
 	if cfg.ProfileDir == "" {
-		f.bins, err = build(ctx, cfg.Repo, f.dir, "", "./cmd/mockllm", "./cmd/sluice")
+		f.bins, err = build(ctx, cfg.Repo, f.dir, "", append(plain, "./cmd/sluice")...)
 		return err
 	}
 
 	// Only the gateway gets the pprof listener.
-	if f.bins, err = build(ctx, cfg.Repo, f.dir, "", "./cmd/mockllm"); err != nil {
+	if f.bins, err = build(ctx, cfg.Repo, f.dir, "", plain...); err != nil {
 		return err
 	}
 	overlay, err := writeOverlay(f.dir, filepath.Join(cfg.Repo, "cmd", "sluice"))

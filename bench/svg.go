@@ -18,7 +18,8 @@ const (
 )
 
 // seriesColor gives each target the same colour in every panel.
-var seriesColor = map[string]string{Direct: "#777777", Gateway: "#1f6feb", Nginx: "#2da44e"}
+var seriesColor = map[string]string{Direct: "#777777", Gateway: "#1f6feb", Nginx: "#2da44e",
+	"nethttp-proxy": "#bf8700", "fasthttp-proxy": "#8250df"}
 
 // floorMs is the lowest value the logarithmic axis shows; anything smaller, including
 // a negative difference from noise, is drawn on it.
@@ -64,11 +65,11 @@ func (r *Report) SVG(w io.Writer) error {
 
 // legend draws one coloured mark per target under the title.
 func (r *Report) legend(b *strings.Builder, width int) {
-	x := width/2 - 60*len(r.Targets)
+	x := width/2 - 65*len(r.Targets)
 	for _, t := range r.Targets {
 		fmt.Fprintf(b, `<line x1="%d" y1="42" x2="%d" y2="42" stroke="%s" stroke-width="3"/>`+
 			`<text x="%d" y="46">%s</text>`+"\n", x, x+24, seriesColor[t], x+30, t)
-		x += 120
+		x += 130
 	}
 }
 
@@ -78,10 +79,14 @@ func (r *Report) panel(b *strings.Builder, x, y int, mode, pct string) {
 	rates := slices.Clone(r.Config.Rates)
 	slices.Sort(rates)
 	lo, hi := decadeRange(series)
-	maxRate := float64(rates[len(rates)-1])
-
+	// The rate axis starts a little before the lowest rate, or at 0 for a single rate.
+	minRate, maxRate := 0.0, float64(rates[len(rates)-1])
+	if len(rates) > 1 {
+		minRate = float64(rates[0]) - 0.1*(maxRate-float64(rates[0]))
+	}
 	px := func(rate int) float64 {
-		return float64(x+padL) + float64(rate)/maxRate*float64(panelW-padL-padR)
+		f := (float64(rate) - minRate) / (maxRate - minRate)
+		return float64(x+padL) + f*float64(panelW-padL-padR-8)
 	}
 	py := func(v float64) float64 {
 		f := (math.Log10(max(v, floorMs)) - lo) / (hi - lo)

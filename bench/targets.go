@@ -140,6 +140,26 @@ func startNginxTarget(ctx context.Context, bin, dir string, mockPort int) (*targ
 	return t, t.ready(ctx)
 }
 
+// startRef runs bench/cmd/refproxy with the given HTTP stack in front of the mock.
+func startRef(ctx context.Context, bin, dir, stack string, mockPort int) (*target, error) {
+	if stack != "nethttp" && stack != "fasthttp" {
+		return nil, fmt.Errorf("unknown reference proxy %q; use nethttp or fasthttp", stack)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	name := stack + "-proxy"
+	argv := []string{bin, "-stack", stack, "-listen", fmt.Sprintf("127.0.0.1:%d", port),
+		"-upstream", fmt.Sprintf("127.0.0.1:%d", mockPort)}
+	p, err := startProcess(name, dir, argv, nil)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{name: name, url: chatURL(port), model: "gpt-4o-mini", proc: p}
+	return t, t.ready(ctx)
+}
+
 // chatURL is the OpenAI chat completions URL on a loopback port.
 func chatURL(port int) string {
 	return fmt.Sprintf("http://127.0.0.1:%d/v1/chat/completions", port)

@@ -47,6 +47,7 @@ func parseFlags() (options, error) {
 	gwEnv := flag.String("gateway-env", "", "extra NAME=value environment for cmd/sluice, "+
 		"space-separated (e.g. GOGC=200)")
 	pools := flag.String("sweep-pools", "100,500,1000,5000", "pool sizes the sweep tries")
+	refs := flag.String("refs", "", "also measure bare reverse proxies: nethttp, fasthttp")
 	conc := flag.String("sweep-concurrency", "10,50,100,1000", "concurrencies the sweep tries")
 	flag.StringVar(&o.cfg.Repo, "repo", "", "sluice checkout to build (default: this module)")
 	flag.StringVar(&o.cfg.Dir, "dir", "", "keep binaries, configs and logs here")
@@ -84,6 +85,9 @@ func parseFlags() (options, error) {
 	o.cfg.MockLatency = time.Duration(*latency) * time.Millisecond
 	o.cfg.GatewayArgs = strings.Fields(*gwArgs)
 	o.cfg.GatewayEnv = strings.Fields(*gwEnv)
+	if *refs != "" {
+		o.cfg.Refs = strings.Split(*refs, ",")
+	}
 	if o.cfg.Warmup == 0 {
 		o.cfg.Warmup = -1 // the flag's zero means none, the Config's means default
 	}
