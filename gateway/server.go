@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	s.openAIRoutes("/v1", "")
 	s.openAIRoutes("/openai/v1", schemas.OpenAI)
 	s.openAIRoutes("/openai", schemas.OpenAI)
+	s.anthropicRoutes()
 
 	s.handle(http.MethodGet, "/health", s.health)
 	s.handle(http.MethodGet, "/ready", s.ready)
