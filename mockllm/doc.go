@@ -10,6 +10,8 @@
 // # Routes
 //
 //	POST /v1/chat/completions, /v1/completions, /v1/embeddings; GET /v1/models   OpenAI
+//	     (also under /openai/v1, /api/v1, /inference/v1 and /, the roots of Groq,
+//	     OpenRouter, Fireworks and Perplexity)
 //	POST /openai/deployments/{d}/chat/completions|completions|embeddings         Azure
 //	POST /v1/messages, /v1/messages/count_tokens                                 Anthropic
 //	POST /v1beta/models/{m}:generateContent|streamGenerateContent|embedContent|

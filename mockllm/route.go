@@ -70,7 +70,7 @@ type routeInfo struct {
 
 // route maps a request's path to its wire format; the dialect is nil for unknown paths.
 func route(r *http.Request) routeInfo {
-	p := r.URL.Path
+	p := openAIPath(r.URL.Path)
 	switch p {
 	case "/v1/chat/completions":
 		return routeInfo{dialect: openAIWire{}, provider: provOpenAI, op: opChat}
