@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -63,10 +62,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*buffer, *sch
 		return b, nil
 	}
 	s.putBuffer(b)
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, tooLarge(s.maxBody)
-	}
-	return nil, badRequest("", "cannot read the request body: %v", err)
+	return nil, s.bodyReadError(err)
 }
 
 func tooLarge(limit int64) *schemas.Error {

@@ -37,6 +37,22 @@
 // x-sluice-provider, the provider that answered, which differs from the requested one
 // when a fallback answered.
 //
+// # Limits
+//
+// A client may take DefaultReadHeaderTimeout (10 s) to send its headers, which may hold
+// DefaultMaxHeaderBytes (64 KiB), and DefaultReadTimeout (60 s) to send the whole
+// request; the body may hold Options.MaxBodyBytes (32 MiB). Past those the answer is
+// a closed connection (late headers), 431 from net/http in plain text (large
+// headers), 408 (a body still arriving) or 413 (a large body). A body that is not
+// UTF-8 is refused with 400 rather than decoded with replacement characters; JSON
+// nested deeper than encoding/json's limit of 10000 is refused with 400.
+//
+// # Operator endpoints
+//
+// /metrics can require a bearer token (Options.MetricsToken) and can leave the API
+// listener for one of its own (Options.SeparateMetrics, ServeMetrics); the probes
+// stay open on both. With Options.TLS every listener speaks HTTPS.
+//
 // # Streaming
 //
 // With "stream": true a chat completion is sent as server-sent events, one

@@ -179,8 +179,12 @@ var (
 	embeddingKeys  = jsonKeys(reflect.TypeFor[embeddingBody]())
 )
 
-// decodeBody decodes the JSON object in data into v, refusing members not in known.
+// decodeBody decodes the JSON object in data into v, refusing members not in known,
+// and text that is not UTF-8 (see checkUTF8).
 func decodeBody(data []byte, v any, known keySet) *schemas.Error {
+	if err := checkUTF8(data); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return decodeError(err)
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sluicegw/sluice/internal/pool"
 	"github.com/sluicegw/sluice/schemas"
 )
@@ -40,6 +40,24 @@ type Options struct {
 	// Registry receives the gateway's metrics and is what /metrics serves. Nil means
 	// a new registry with the Go runtime and process collectors.
 	Registry *prometheus.Registry
+
+	// ReadHeaderTimeout, ReadTimeout and MaxHeaderBytes bound what one client may
+	// send; zero means DefaultReadHeaderTimeout, DefaultReadTimeout and
+	// DefaultMaxHeaderBytes. A body still arriving at ReadTimeout is answered 408;
+	// headers past MaxHeaderBytes are answered 431 by net/http, in plain text; late
+	// headers close the connection. None of them bounds the answer.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	MaxHeaderBytes    int
+	// TLS, when set, makes Serve, Run and ServeMetrics speak HTTPS (HTTP/2 included).
+	// It must hold a certificate or a GetCertificate function.
+	TLS *tls.Config
+	// MetricsToken, when set, must be sent as "Authorization: Bearer <token>" to read
+	// /metrics; anything else is answered 401. The probes stay open.
+	MetricsToken string
+	// SeparateMetrics takes /metrics off the API routes, for serving it only through
+	// ServeMetrics, on an address that only the monitoring network reaches.
+	SeparateMetrics bool
 }
 
 // Server is the HTTP gateway. Create it with New, run it with Serve, stop it with
@@ -54,7 +72,12 @@ type Server struct {
 	met     *metrics
 	reg     *prometheus.Registry
 	mux     *http.ServeMux
+	admin   http.Handler // /metrics and the probes, for ServeMetrics
 	http    *http.Server
+
+	readTimeout     time.Duration
+	metricsToken    string
+	separateMetrics bool
 
 	draining atomic.Bool
 }
@@ -74,6 +97,10 @@ func New(opts Options) (*Server, error) {
 		maxBody: opts.MaxBodyBytes,
 		reg:     opts.Registry,
 		mux:     http.NewServeMux(),
+
+		readTimeout:     orDefault(opts.ReadTimeout, DefaultReadTimeout),
+		metricsToken:    opts.MetricsToken,
+		separateMetrics: opts.SeparateMetrics,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -102,13 +129,8 @@ func New(opts Options) (*Server, error) {
 	s.reg.MustRegister(newEngineCollector(stats, s.bufs.Stats))
 
 	s.routes()
-	s.http = &http.Server{
-		Handler: s,
-		// Headers come at once from any real client; a slow one is holding a socket.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	s.admin = s.adminRoutes()
+	s.http = s.newHTTPServer(&opts)
 	return s, nil
 }
 
@@ -122,22 +144,22 @@ func (s *Server) routes() {
 
 	s.handle(http.MethodGet, "/health", s.health)
 	s.handle(http.MethodGet, "/ready", s.ready)
-	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(
-		s.log.Handler(), slog.LevelWarn)})
-	s.handle(http.MethodGet, "/metrics", func(w http.ResponseWriter, r *http.Request) {
-		x := s.begin(w, r, routeNone)
-		defer x.end()
-		x.stamp(http.StatusOK)
-		metrics.ServeHTTP(w, r)
-	})
+	if !s.separateMetrics {
+		s.handle(http.MethodGet, "/metrics", s.metricsHandler())
+	}
 	s.mux.HandleFunc("/", s.notFound)
 }
 
 // handle registers h for method and path, and an OpenAI-shaped 405 for the path's
 // other methods.
 func (s *Server) handle(method, path string, h http.HandlerFunc) {
-	s.mux.HandleFunc(method+" "+path, h)
-	s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+	s.handleOn(s.mux, method, path, h)
+}
+
+// handleOn is handle on another mux.
+func (s *Server) handleOn(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
+	mux.HandleFunc(method+" "+path, h)
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 		x := s.begin(w, r, routeNone)
 		defer x.end()
 		w.Header()["Allow"] = []string{method}
@@ -206,12 +228,12 @@ type statusBody struct {
 	Status string `json:"status"`
 }
 
-// Serve accepts connections on ln until Shutdown. It returns http.ErrServerClosed
-// after Shutdown, or the error that stopped it.
+// Serve accepts connections on ln until Shutdown, over TLS when Options.TLS is set.
+// It returns http.ErrServerClosed after Shutdown, or the error that stopped it.
 func (s *Server) Serve(ln net.Listener) error {
 	s.log.LogAttrs(context.Background(), slog.LevelInfo, "gateway listening",
-		slog.String("addr", ln.Addr().String()))
-	return s.http.Serve(ln)
+		slog.String("addr", ln.Addr().String()), slog.Bool("tls", s.http.TLSConfig != nil))
+	return serve(s.http, ln)
 }
 
 // Run serves on ln until ctx ends, then drains as Shutdown does, giving the requests
