@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,24 @@ var options = []option{
 	{flag: "max-body-bytes", env: "APP_MAX_BODY_BYTES", def: "32MiB",
 		usage: "largest request body; bytes, or with a KiB, MiB or GiB suffix",
 		apply: func(s *Settings, v string) error { return parseSize(v, &s.MaxBodyBytes) }},
+	{flag: "read-timeout", env: "APP_READ_TIMEOUT", def: DefaultReadTimeout.String(),
+		usage: "longest a client may take to send a whole request (then 408)",
+		apply: func(s *Settings, v string) error { return parseGrace(v, &s.ReadTimeout) }},
+	{flag: "max-header-bytes", env: "APP_MAX_HEADER_BYTES", def: "64KiB",
+		usage: "largest request line and headers (then 431); bytes or KiB, MiB",
+		apply: func(s *Settings, v string) error { return parseHeaderSize(v, &s.MaxHeaderBytes) }},
+	{flag: "metrics-addr", env: "APP_METRICS_ADDR", def: "with the API",
+		usage: "host:port serving /metrics apart from the API, such as 127.0.0.1:9090",
+		apply: func(s *Settings, v string) error { return parseAddr(v, &s.MetricsAddr) }},
+	{flag: "metrics-token", env: "APP_METRICS_TOKEN", def: "none",
+		usage: "bearer token /metrics requires; prefer the variable to the flag",
+		apply: func(s *Settings, v string) error { s.MetricsToken = v; return nil }},
+	{flag: "tls-cert", env: "APP_TLS_CERT", def: "none",
+		usage: "PEM certificate file; with -tls-key, serve HTTPS",
+		apply: func(s *Settings, v string) error { s.TLSCert = v; return nil }},
+	{flag: "tls-key", env: "APP_TLS_KEY", def: "none",
+		usage: "PEM private key file of -tls-cert",
+		apply: func(s *Settings, v string) error { s.TLSKey = v; return nil }},
 }
 
 // Usage returns the flag reference printed for -h.
@@ -136,5 +155,33 @@ func parseSize(v string, dst *int64) error {
 			maxBodyMB, v)
 	}
 	*dst = n << shift
+	return nil
+}
+
+// maxHeaderBytes bounds -max-header-bytes: net/http itself defaults to 1 MiB.
+const maxHeaderBytes = 1 << 20
+
+// parseHeaderSize reads a header limit like parseSize, from 1 KiB to 1 MiB.
+func parseHeaderSize(v string, dst *int) error {
+	var n int64
+	if err := parseSize(v, &n); err != nil || n < 1<<10 || n > maxHeaderBytes {
+		return fmt.Errorf("must be from 1KiB to 1MiB, such as 65536 or 64KiB, got %q", v)
+	}
+	*dst = int(n)
+	return nil
+}
+
+// parseAddr reads a host:port to listen on; the host may be empty for every interface.
+func parseAddr(v string, dst *string) error {
+	v = strings.TrimSpace(v)
+	_, port, err := net.SplitHostPort(v)
+	if err == nil {
+		var n int
+		err = parseInt(port, 0, 65535, &n)
+	}
+	if err != nil {
+		return fmt.Errorf("must be host:port, such as 127.0.0.1:9090 or :9090, got %q", v)
+	}
+	*dst = v
 	return nil
 }

@@ -29,6 +29,12 @@ func (s *Settings) LogValue() slog.Value {
 		slog.Bool("demo", s.Demo),
 		slog.String("shutdown_grace", s.ShutdownGrace.String()),
 		slog.Int64("max_body_bytes", s.MaxBodyBytes),
+		slog.String("read_timeout", s.ReadTimeout.String()),
+		slog.Int("max_header_bytes", s.MaxHeaderBytes),
+		slog.String("metrics_addr", s.MetricsAddr),
+		slog.String("metrics_token", secret(s.MetricsToken)),
+		slog.String("tls_cert", s.TLSCert),
+		slog.String("tls_key", s.TLSKey),
 	}
 	if s.File != nil {
 		attrs = append(attrs, slog.Any("file", s.File))

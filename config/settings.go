@@ -46,6 +46,24 @@ type Settings struct {
 	// MaxBodyBytes is the largest request body accepted (-max-body-bytes,
 	// APP_MAX_BODY_BYTES, client.max_request_body_size_mb; default 32 MiB).
 	MaxBodyBytes int64
+	// ReadTimeout bounds the wait for a whole request, headers and body; a client
+	// still sending its body then is answered 408 (-read-timeout, APP_READ_TIMEOUT;
+	// default 60s). It does not bound the answer, so long streams are unaffected.
+	ReadTimeout time.Duration
+	// MaxHeaderBytes bounds a request's line and headers; larger ones are answered
+	// 431 (-max-header-bytes, APP_MAX_HEADER_BYTES; default 64 KiB).
+	MaxHeaderBytes int
+	// MetricsAddr, when set, serves /metrics on this host:port instead of the API's
+	// address, with /health and /ready on both (-metrics-addr, APP_METRICS_ADDR).
+	MetricsAddr string
+	// MetricsToken, when set, must be sent as "Authorization: Bearer <token>" to
+	// read /metrics (-metrics-token, APP_METRICS_TOKEN). Prefer the variable: other
+	// users of the machine can read a process's flags.
+	MetricsToken string
+	// TLSCert and TLSKey are PEM files of a certificate (chain) and its key; with
+	// both set every listener speaks HTTPS (-tls-cert, APP_TLS_CERT, -tls-key,
+	// APP_TLS_KEY). See TLSConfig.
+	TLSCert, TLSKey string
 	// File is the loaded config file, or nil when ConfigPath is empty. Without a
 	// file, FromEnvironment supplies the providers.
 	File *File
@@ -58,6 +76,8 @@ const (
 	DefaultShutdownGrace = 25 * time.Second
 	DefaultMaxBodyBytes  = 32 << 20
 	DefaultLogFormat     = "text"
+	DefaultReadTimeout   = 60 * time.Second
+	DefaultHeaderBytes   = 64 << 10
 )
 
 // Addr is Host:Port, ready for net.Listen.
@@ -72,6 +92,9 @@ func defaults() *Settings {
 		LogFormat:     DefaultLogFormat,
 		ShutdownGrace: DefaultShutdownGrace,
 		MaxBodyBytes:  DefaultMaxBodyBytes,
+
+		ReadTimeout:    DefaultReadTimeout,
+		MaxHeaderBytes: DefaultHeaderBytes,
 	}
 }
 
@@ -127,6 +150,10 @@ func Parse(args []string, getenv func(string) string) (*Settings, []Warning, err
 		o := optionByFlag(fl.Name)
 		errs = appendErr(errs, "flag -"+o.flag, o.apply(s, given[o.flag]))
 	})
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		errs = append(errs, &FieldError{Path: "flags -tls-cert and -tls-key",
+			Message: "set both (APP_TLS_CERT and APP_TLS_KEY), or neither"})
+	}
 	if len(errs) > 0 {
 		return nil, warnings, joinErrors(errs)
 	}

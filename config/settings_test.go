@@ -21,7 +21,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := Settings{Host: "127.0.0.1", Port: 8080, PoolSize: schemas.DefaultInitialPoolSize,
 		LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownGrace: 25 * time.Second,
-		MaxBodyBytes: 32 << 20}
+		MaxBodyBytes: 32 << 20, ReadTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 	if *s != want {
 		t.Errorf("defaults = %+v, want %+v", *s, want)
 	}
