@@ -58,5 +58,6 @@
 // requests with [Mock.Arm], or for a share of all requests with Options.FaultRate and
 // Options.FaultKind; the header wins. Kinds are listed with [Fault]. The header
 // "x-mock-fault-attempts: N" limits a header fault to the first N requests that carry
-// the same "x-mock-attempt-key" value, so a retry sees the fault and then a success.
+// the same "x-mock-attempt-key" value, so a retry sees the fault and then a success;
+// the mock remembers every attempt key it has seen for as long as it lives.
 package mockllm

@@ -82,7 +82,7 @@ func (ex *exchange) admit() (Fault, bool) {
 		return "", false
 	}
 	fault := m.faults.pick(r.Header)
-	if fault != "" && !fault.known() {
+	if fault != "" && !fault.Known() {
 		ex.fail(&apiError{status: http.StatusBadRequest,
 			msg: "unknown x-mock-fault " + strconv.Quote(string(fault))})
 		return "", false

@@ -66,8 +66,8 @@ func (f Fault) status() int {
 	return n
 }
 
-// known reports whether f is a fault the mock can inject.
-func (f Fault) known() bool {
+// Known reports whether f is a fault the mock can inject; the empty Fault is not.
+func (f Fault) Known() bool {
 	switch f {
 	case FaultDelay, FaultReset, FaultResetMidBody, FaultStall, FaultMalformed, FaultCut,
 		FaultErrorEvent:

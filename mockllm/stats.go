@@ -166,7 +166,7 @@ func control(m *Mock, w http.ResponseWriter, r *http.Request) bool {
 		q := r.URL.Query()
 		f := Fault(q.Get("kind"))
 		n, err := strconv.Atoi(q.Get("count"))
-		if err != nil || n < 0 || (f != "" && !f.known()) {
+		if err != nil || n < 0 || (f != "" && !f.Known()) {
 			http.Error(w, "mockllm: cannot arm faults: need a known kind and a count >= 0",
 				http.StatusBadRequest)
 			return true

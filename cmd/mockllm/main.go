@@ -29,6 +29,11 @@ func main() {
 	echo := flag.Bool("echo", false, "answer with a JSON statement of what arrived")
 	record := flag.Int("record", -1, "recent requests kept in memory; -1 keeps none")
 	flag.Parse()
+	if *fault != "" && !mockllm.Fault(*fault).Known() {
+		slog.Error("mockllm cannot start: unknown -fault; use an HTTP status 400-599 or "+
+			"delay, reset, reset-mid-body, stall, malformed, cut, error-event", "fault", *fault)
+		os.Exit(2)
+	}
 
 	m := mockllm.New(mockllm.Options{
 		Latency:        time.Duration(*latency) * time.Millisecond,
