@@ -80,8 +80,15 @@ func serve(ctx context.Context, settings *config.Settings, getenv func(string) s
 	}
 	// Deferred, so it runs after the drain: by then no handler can submit work.
 	defer client.Cleanup()
+	tlsConf, err := settings.TLSConfig()
+	if err != nil {
+		return err
+	}
 	gw, err := gateway.New(gateway.Options{Engine: client, Account: account, Logger: log,
-		MaxBodyBytes: settings.MaxBodyBytes, PoolSize: settings.PoolSize})
+		MaxBodyBytes: settings.MaxBodyBytes, PoolSize: settings.PoolSize,
+		ReadTimeout: settings.ReadTimeout, MaxHeaderBytes: settings.MaxHeaderBytes,
+		TLS: tlsConf, MetricsToken: settings.MetricsToken,
+		SeparateMetrics: settings.MetricsAddr != ""})
 	if err != nil {
 		return err
 	}
@@ -90,10 +97,40 @@ func serve(ctx context.Context, settings *config.Settings, getenv func(string) s
 		return fmt.Errorf("cannot listen on %s: %w; choose another -port or -host",
 			settings.Addr(), err)
 	}
+	if settings.MetricsAddr != "" {
+		stop, err := serveMetrics(ctx, gw, settings.MetricsAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		// Deferred, so that metrics stay readable while the API listener drains.
+		defer stop()
+	}
 	if settings.Demo {
 		printDemo(stdout, ln.Addr())
 	}
 	return gw.Run(ctx, ln, settings.ShutdownGrace)
+}
+
+// serveMetrics serves the gateway's metrics on addr until the returned stop is
+// called; stop waits for that listener to close.
+func serveMetrics(ctx context.Context, gw *gateway.Server, addr string, log *slog.Logger) (
+	func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w; choose another -metrics-addr",
+			addr, err)
+	}
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := gw.ServeMetrics(mctx, ln); err != nil {
+			log.LogAttrs(mctx, slog.LevelError, "metrics listener stopped",
+				slog.String("error", err.Error()))
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 // newLogger builds the process logger from the log level and format settings.
