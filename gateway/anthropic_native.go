@@ -36,7 +36,12 @@ func (s *Server) forwardNative(x *exchange, body []byte, asked string, t anthrop
 		// Only the model changes: "anthropic/claude-…" loses its prefix.
 		b := s.bufs.Get()
 		defer s.putBuffer(b)
-		body, _ = withModel(b.AvailableBuffer(), body, t.model)
+		var ok bool
+		if body, ok = withModel(b.AvailableBuffer(), body, t.model); !ok {
+			// encoding/json matched the member case-insensitively ("Model").
+			x.fail(badRequest("model", "model: name the member \"model\", in lower case"))
+			return
+		}
 	}
 	req := &schemas.RawRequest{Provider: t.provider, Model: t.model, Path: path, Body: body,
 		Header: nativeHeader(x.r.Header), Stream: stream}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -116,7 +117,8 @@ func withModel(dst, data []byte, model string) (out []byte, ok bool) {
 }
 
 // memberValue returns the span of the value of the last top-level member named key in
-// the JSON object data, which must be valid JSON. It scans like unknownKey.
+// the JSON object data, which must be valid JSON. It scans like unknownKey, but
+// compares names as decoded, escape sequences included.
 func memberValue(data []byte, key string) (start, end int, ok bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -129,11 +131,11 @@ func memberValue(data []byte, key string) (start, end int, ok bool) {
 			return start, end, ok
 		}
 		kend := stringEnd(data, i)
-		name := data[i+1 : kend-1]
+		match := keyIs(data[i:kend], key)
 		i = skipSpace(data, kend) + 1 // past the colon
 		vstart := skipSpace(data, i)
 		vend := skipValue(data, vstart)
-		if string(name) == key {
+		if match {
 			start, end, ok = vstart, vend, true
 		}
 		i = skipSpace(data, vend)
@@ -142,4 +144,13 @@ func memberValue(data []byte, key string) (start, end int, ok bool) {
 		}
 		i++
 	}
+}
+
+// keyIs reports whether quoted, a JSON string with its quotes, is key once decoded.
+func keyIs(quoted []byte, key string) bool {
+	if bytes.IndexByte(quoted, '\\') < 0 {
+		return string(quoted[1:len(quoted)-1]) == key
+	}
+	var s string
+	return json.Unmarshal(quoted, &s) == nil && s == key
 }
