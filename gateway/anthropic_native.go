@@ -100,6 +100,7 @@ func (s *Server) relayNative(x *exchange, resp *schemas.RawResponse, called time
 	defer s.putBuffer(b)
 	n := nativeRelay{x: x, rc: http.NewResponseController(x.w),
 		sc: newEventScanner(resp.Body, &b.Buffer)}
+	defer n.sc.Close()
 	n.flush()
 	err := n.run()
 	// Closing the body frees the worker and makes the trace final for x.end.
