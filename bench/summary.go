@@ -20,7 +20,7 @@ type Summary struct {
 	FirstByte, FirstByteOver, Whole, WholeOver Percentiles
 
 	Success  float64 // successes over requests, all rounds together
-	Achieved float64 // the lowest successes-per-second of any round
+	Achieved float64 // the lowest achieved rate of any round (see Round.Achieved)
 	PeakRSS  int64   // the largest RSS sampled in any round
 	CPUPer1k float64 // target CPU seconds per 1000 successful requests
 }
