@@ -163,3 +163,40 @@ func retryAfterOf(err error) string {
 	}
 	return ae.Response.Header.Get("Retry-After")
 }
+
+// TestNativeStreamClientLeaving: a client that leaves a native stream ends the
+// upstream call and frees the provider's worker.
+func TestNativeStreamClientLeaving(t *testing.T) {
+	st := startAntStack(t, nil, mockllm.Options{Latency: 2 * time.Second, AnswerWords: 40},
+		schemas.ConcurrencyAndBufferSize{Concurrency: 1, BufferSize: 0}, true)
+	c := antClient(st.url, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := c.Messages.NewStreaming(ctx, ant.MessageNewParams{
+		Model: claudeModel, MaxTokens: 100,
+		Messages: []ant.MessageParam{ant.NewUserMessage(ant.NewTextBlock("go on"))}})
+	if !s.Next() || s.Current().Type != "message_start" {
+		t.Fatalf("first event %v, %v", s.Current().Type, s.Err())
+	}
+	cancel()
+	s.Close()
+
+	deadline := time.Now().Add(time.Second)
+	for st.mock.Stats().Canceled == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the upstream call went on after the client left")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The provider's only worker is free again.
+	for {
+		busy, ok := metricValue(scrape(t, st.url), "sluice_workers_busy",
+			map[string]string{"provider": "anthropic"})
+		if ok && busy == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("busy workers %v after the client left", busy)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
