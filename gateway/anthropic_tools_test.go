@@ -132,7 +132,8 @@ func openAIToolParams(model string) openai.ChatCompletionNewParams {
 }
 
 // checkToolCall checks an OpenAI answer made of one get_weather call.
-func checkToolCall(t *testing.T, ch openai.ChatCompletionChoice) openai.ChatCompletionMessageToolCallUnion {
+func checkToolCall(t *testing.T,
+	ch openai.ChatCompletionChoice) openai.ChatCompletionMessageToolCallUnion {
 	t.Helper()
 	tc := ch.Message.ToolCalls
 	if ch.FinishReason != "tool_calls" || len(tc) != 1 || tc[0].Function.Name != "get_weather" ||
