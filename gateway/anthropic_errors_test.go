@@ -200,3 +200,26 @@ func TestNativeStreamClientLeaving(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestFallbacksOnTheAnthropicRoute: a request naming fallbacks is translated, even for
+// a claude model, so that a fallback to another provider answers in Anthropic's shape.
+func TestFallbacksOnTheAnthropicRoute(t *testing.T) {
+	st := echoStack(t)
+	st.mock.Arm(mockllm.Fault503, 1)
+	resp, body := post(t, st.url+"/anthropic/v1/messages", `{"model":"`+claudeModel+
+		`","max_tokens":10,"messages":[{"role":"user","content":"hi"}],`+
+		`"fallbacks":["openai/`+chatModel+`"]}`)
+	var msg ant.Message
+	if err := json.Unmarshal([]byte(body), &msg); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if e := echoOf(t, antText(&msg)); e.Model != chatModel ||
+		resp.Header.Get("X-Sluice-Provider") != "openai" {
+		t.Errorf("answered by %s: %+v", resp.Header.Get("X-Sluice-Provider"), e)
+	}
+	reqs := st.mock.Requests()
+	if len(reqs) != 2 || reqs[0].Provider != "anthropic" || reqs[1].Provider != "openai" ||
+		strings.Contains(string(reqs[0].Body), "fallbacks") {
+		t.Errorf("upstream got %d requests; first %s", len(reqs), reqs[0].Body)
+	}
+}

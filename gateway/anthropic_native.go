@@ -74,7 +74,8 @@ func (s *Server) wholeNative(x *exchange, resp *schemas.RawResponse) {
 		x.fail(err)
 		return
 	}
-	// The body was read whole by the engine; now it is closed, the trace is final.
+	// The engine read the answer whole before Forward returned; closing the body now
+	// gives its buffer back before the answer is written.
 	resp.Body.Close()
 	x.tokens.set(anthropic.ResponseUsage(b.Bytes()))
 	x.write(resp.StatusCode, b)

@@ -50,9 +50,11 @@ func (s *Server) anthropicTarget(head *anthropicHead) (anthropicTarget, *schemas
 	if err != nil {
 		return anthropicTarget{}, err
 	}
+	// Any "fallbacks" member, even an empty one, is sluice's and must not reach
+	// Anthropic, which would refuse it.
 	_, canForward := s.engine.(Forwarder)
 	return anthropicTarget{provider: p, model: model, fallbacks: fbs,
-		native: p == schemas.Anthropic && len(fbs) == 0 && canForward}, nil
+		native: p == schemas.Anthropic && head.Fallbacks == nil && canForward}, nil
 }
 
 // decodeHead reads the routing members of a Messages request body.
