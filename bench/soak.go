@@ -130,6 +130,7 @@ func Soak(ctx context.Context, cfg Config, sc SoakConfig) (*SoakReport, error) {
 	s := startSampler(gw, metrics, sc.Every, cfg.Progress)
 	o := attack(ctx, spec)
 	rep.Samples = s.stop()
+	rep.Env.LoadAfter = loadavg()
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("soak stopped: %w", err)
 	}
@@ -291,8 +292,8 @@ func (r *SoakReport) Markdown(w io.Writer, command string) error {
 	if command != "" {
 		fmt.Fprintf(&b, "Command: `%s`\n\n", command)
 	}
-	fmt.Fprintf(&b, "- code: commit %s, %s, %d CPUs; load average before %s\n",
-		r.Env.Commit, r.Env.GoVersion, r.Env.CPUs, r.Env.LoadBefore)
+	fmt.Fprintf(&b, "- code: commit %s, %s, %d CPUs; load average before %s, after %s\n",
+		r.Env.Commit, r.Env.GoVersion, r.Env.CPUs, r.Env.LoadBefore, r.Env.LoadAfter)
 	fmt.Fprintf(&b, "- %s requests at %d RPS for %s after %s warm-up; mock latency %s; "+
 		"gateway with its default configuration\n", r.Soak.Mode.Name, r.Soak.Rate,
 		r.Soak.Duration, r.Config.Warmup, r.Config.MockLatency)
