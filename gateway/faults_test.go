@@ -44,13 +44,15 @@ type faultRow struct {
 	streamStatus int
 	retryAfter   string // Retry-After on the error answer
 	errType      string // the error body's type
+	// waits: the upstream asks for Retry-After: 1, which a retry must honour.
+	waits bool
 }
 
 var faultRows = []faultRow{
 	{fault: mockllm.Fault500, status: 502, errType: "server_error"},
 	{fault: mockllm.Fault502, status: 502, errType: "server_error"},
-	{fault: mockllm.Fault503, status: 502, errType: "server_error"},
-	{fault: mockllm.Fault429, status: 429, retryAfter: "1", errType: "requests"},
+	{fault: mockllm.Fault503, status: 502, errType: "server_error", waits: true},
+	{fault: mockllm.Fault429, status: 429, retryAfter: "1", errType: "requests", waits: true},
 	{fault: mockllm.FaultReset, status: 502, errType: schemas.TypeUpstream},
 	{fault: mockllm.FaultResetMidBody, status: 502, midStream: true, streamStatus: 502,
 		errType: schemas.TypeUpstream},
@@ -117,7 +119,11 @@ func runFaultCell(t *testing.T, row faultRow, stream bool, p policy) {
 	if p == fallback {
 		body += `,"fallbacks":["anthropic/claude-sonnet-4-5"]`
 	}
+	start := time.Now()
 	resp, got := post(t, st.url+"/v1/chat/completions", body+"}")
+	if took := time.Since(start); p == retry && row.waits && took < time.Second {
+		t.Errorf("answered after %v: the retry did not wait for Retry-After: 1", took)
+	}
 
 	want := expectCell(row, stream, p)
 	checkAnswer(t, resp, got, want)
