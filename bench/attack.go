@@ -84,7 +84,9 @@ func attackPlain(ctx context.Context, a attackSpec) *outcome {
 		Method: http.MethodPost, URL: a.url, Body: a.body, Header: header(),
 	})
 	pace := vegeta.Rate{Freq: a.rate, Per: time.Second}
-	o := &outcome{Lat: make([]time.Duration, 0, a.expected())}
+	o := &outcome{Lat: make([]time.Duration, 0, a.expected()),
+		Ends: make([]time.Duration, 0, a.expected())}
+	start := time.Now()
 	for res := range atk.Attack(tgt, pace, a.duration, a.name) {
 		o.Sent++
 		if reason := checkPlain(res); reason != "" {
@@ -93,6 +95,7 @@ func attackPlain(ctx context.Context, a attackSpec) *outcome {
 		}
 		o.OK++
 		o.Lat = append(o.Lat, res.Latency)
+		o.Ends = append(o.Ends, res.End().Sub(start))
 	}
 	return o
 }

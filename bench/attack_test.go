@@ -37,6 +37,9 @@ func TestAttackersCountSuccesses(t *testing.T) {
 			t.Fatalf("stream %v: sent %d ok %d latencies %d errors %v; want about 50, all ok",
 				stream, o.Sent, o.OK, len(o.Lat), o.Errors)
 		}
+		if r := o.steadyRate(500 * time.Millisecond); r < 80 || r > 120 {
+			t.Fatalf("stream %v: steady rate %.0f/s, want about the offered 100/s", stream, r)
+		}
 		p := percentiles(o.Lat)
 		if !stream && p.P50 < 20*time.Millisecond {
 			t.Fatalf("latency p50 %v is below the mock's 20 ms", p.P50)

@@ -39,8 +39,8 @@ func (r *Report) writeHeader(b *strings.Builder, command string) {
 		"HTTP/1.1 keep-alive, at most %d connections, %s timeout; every process with "+
 		"the default GOMAXPROCS and no CPU pinning\n", c.MaxConns, c.Timeout)
 	b.WriteString("- overhead = target percentile − direct percentile of the same round; " +
-		"latencies are over successful requests; achieved = successes per second from the " +
-		"first request to the last answer, weakest round; RSS = largest VmRSS sampled every 50 ms in a round (nginx: master " +
+		"latencies are over successful requests; achieved = successful answers completed " +
+		"per second from a tenth of the round's duration to its end, weakest round; RSS = largest VmRSS sampled every 50 ms in a round (nginx: master " +
 		"and workers summed); CPU = the target's own utime+stime\n\n")
 }
 

@@ -24,7 +24,7 @@ type Round struct {
 	// Lat is the latency of successful requests; for streams, the time to the first
 	// event. FirstByte and Whole are set for streams only.
 	Lat, FirstByte, Whole Percentiles
-	Achieved              float64 // successes per second from first request to last answer
+	Achieved              float64 // successes completed per second, see outcome.steadyRate
 	PeakRSS               int64   // largest VmRSS of the target sampled in the round
 	CPU                   float64 // CPU seconds the target used in the round
 	ClientCPU             float64 // CPU seconds the harness itself used in the round
@@ -237,9 +237,7 @@ func measure(ctx context.Context, cfg Config, t *target, m Mode, rate, n int) (R
 	pids := t.proc.pids()
 	before, selfBefore := readUsage(pids), selfCPU()
 	sampler := sampleRSS(pids, 50*time.Millisecond)
-	began := time.Now()
 	o := attack(ctx, spec)
-	span := time.Since(began)
 	r.PeakRSS = sampler.stop()
 	profiling.Wait()
 	after := readUsage(pids)
@@ -252,19 +250,17 @@ func measure(ctx context.Context, cfg Config, t *target, m Mode, rate, n int) (R
 		return r, fmt.Errorf("%s exited during the round; its output:\n%s",
 			t.name, t.proc.logTail())
 	}
-	r.fill(o, span)
+	r.fill(o, cfg.Duration)
 	return r, nil
 }
 
-// fill copies what o measured into r; span is the time from the first request to the
-// last answer, over which the successes are spread (vegeta's throughput: answers that
-// trickle in after the sending stopped do not inflate the rate).
-func (r *Round) fill(o *outcome, span time.Duration) {
+// fill copies what o, an attack lasting d, measured into r.
+func (r *Round) fill(o *outcome, d time.Duration) {
 	r.Sent, r.OK = o.Sent, o.OK
 	r.Lat = percentiles(o.Lat)
 	r.FirstByte = percentiles(o.Byte)
 	r.Whole = percentiles(o.Whole)
-	r.Achieved = float64(o.OK) / span.Seconds()
+	r.Achieved = o.steadyRate(d)
 	r.TopError, r.TopErrorCount = o.topError()
 }
 

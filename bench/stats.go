@@ -7,12 +7,30 @@ import (
 
 // outcome is what one attack on one target produced.
 type outcome struct {
-	Sent   int             // requests started
-	OK     int             // requests that succeeded
-	Lat    []time.Duration // latency of each success; for streams, time to the first event
-	Byte   []time.Duration // streams only: time to the first response byte of each success
-	Whole  []time.Duration // streams only: time to the end of each successful stream
-	Errors map[string]int  // failures by a short description
+	Sent  int             // requests started
+	OK    int             // requests that succeeded
+	Lat   []time.Duration // latency of each success; for streams, time to the first event
+	Byte  []time.Duration // streams only: time to the first response byte of each success
+	Whole []time.Duration // streams only: time to the end of each successful stream
+	// Ends holds when each success completed, counted from the start of the attack.
+	Ends   []time.Duration
+	Errors map[string]int // failures by a short description
+}
+
+// steadyRate returns the successes completed per second between a tenth of d and d
+// after the start of an attack lasting d: the rate a target sustained once the
+// attack was under way. Counting answers by when they arrived, and only while
+// requests were still being sent, neither rewards answers that trickle in after the
+// sending stopped nor penalises the last requests' own latency.
+func (o *outcome) steadyRate(d time.Duration) float64 {
+	from := d / 10
+	n := 0
+	for _, e := range o.Ends {
+		if e >= from && e <= d {
+			n++
+		}
+	}
+	return float64(n) / (d - from).Seconds()
 }
 
 // fail counts one failed request under reason.

@@ -35,7 +35,9 @@ func attackStream(ctx context.Context, a attackSpec) *outcome {
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, a.maxConns)
 	)
+	start := time.Now()
 	record := func(t streamTimes, err error) {
+		end := time.Since(start)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -46,10 +48,10 @@ func attackStream(ctx context.Context, a attackSpec) *outcome {
 		o.Lat = append(o.Lat, t.firstEvent)
 		o.Byte = append(o.Byte, t.firstByte)
 		o.Whole = append(o.Whole, t.whole)
+		o.Ends = append(o.Ends, end)
 	}
 
 	period := time.Second / time.Duration(a.rate)
-	start := time.Now()
 	for due := time.Duration(0); due < a.duration && ctx.Err() == nil; due += period {
 		if d := due - time.Since(start); d > 0 {
 			time.Sleep(d)
