@@ -94,8 +94,8 @@ func TestRetries(t *testing.T) {
 			}
 			for i, g := range gaps {
 				// The first retry waits exactly lo; later ones at most hi. Loopback
-				// round trips add a little on top.
-				if g < lo || g > hi+50*time.Millisecond {
+				// round trips, and a loaded machine, add a little on top.
+				if g < lo || g > hi+250*time.Millisecond {
 					t.Errorf("wait before retry %d = %s, want within [%s, %s]", i+1, g, lo, hi)
 				}
 			}
@@ -110,7 +110,7 @@ func TestRetryAfterIsObeyed(t *testing.T) {
 		t.Fatal(err)
 	}
 	gaps := f.gaps()
-	if len(gaps) != 1 || gaps[0] < time.Second || gaps[0] > 1500*time.Millisecond {
+	if len(gaps) != 1 || gaps[0] < time.Second || gaps[0] > 2*time.Second {
 		t.Fatalf("waits %v, want one wait of about the 1s Retry-After", gaps)
 	}
 }
