@@ -40,8 +40,9 @@ func (r *Report) writeHeader(b *strings.Builder, command string) {
 		"the default GOMAXPROCS and no CPU pinning\n", c.MaxConns, c.Timeout)
 	b.WriteString("- overhead = target percentile − direct percentile of the same round; " +
 		"latencies are over successful requests; achieved = successful answers completed " +
-		"per second from a tenth of the round's duration to its end, weakest round; RSS = largest VmRSS sampled every 50 ms in a round (nginx: master " +
-		"and workers summed); CPU = the target's own utime+stime\n\n")
+		"per second from a tenth of the round's duration to its end, weakest round; " +
+		"RSS = largest VmRSS sampled every 50 ms in a round (nginx: master and workers " +
+		"summed); CPU = the target's own utime+stime\n\n")
 }
 
 func (r *Report) writeSummary(b *strings.Builder) {
