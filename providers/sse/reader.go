@@ -124,6 +124,9 @@ func (r *Reader) intern(b []byte) string {
 	return s
 }
 
+// bom is the UTF-8 byte order mark, which may open a stream and is not part of it.
+var bom = []byte("\xef\xbb\xbf")
+
 // readLine returns the next line without its line ending. The slice is valid until the
 // next call. io.EOF means the stream ended on a line boundary.
 func (r *Reader) readLine() ([]byte, error) {
@@ -134,6 +137,10 @@ func (r *Reader) readLine() ([]byte, error) {
 	if err != nil {
 		if err != io.EOF {
 			return nil, err
+		}
+		if !r.started {
+			// A stream holding nothing but a byte order mark is empty, not cut.
+			line = bytes.TrimPrefix(line, bom)
 		}
 		if len(line) > 0 {
 			// The stream ended in the middle of a line: the event is cut.
@@ -150,7 +157,7 @@ func (r *Reader) readLine() ([]byte, error) {
 	}
 	if !r.started {
 		r.started = true
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		line = bytes.TrimPrefix(line, bom)
 	}
 	return line, nil
 }
