@@ -29,9 +29,10 @@
 // Options.AnswerWords words of a fixed sentence, cut short by max_tokens; completion
 // tokens are its word count. A streamed answer sends Options.TokensPerChunk words per
 // delta; tool-call arguments stream in pieces of about 4×TokensPerChunk bytes (Gemini
-// sends a function call whole, as Gemini does). When the request offers tools, does not forbid them (tool_choice "none" and its
-// equivalents) and its last message is not a tool result, the answer is a call of the
-// named or else the first tool with the arguments {"text": <last user text>}.
+// sends a function call whole, as Gemini does). When the request offers tools, does not
+// forbid them (tool_choice "none" and its equivalents) and its last message is not a tool
+// result, the answer is a call of the named or else the first tool with the arguments
+// {"text": <last user text>}.
 //
 // # Echo
 //

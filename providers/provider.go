@@ -19,14 +19,16 @@ import (
 // providers. Failures are returned as *schemas.Error so that the engine can decide
 // whether to retry or fall back; ctx ends the upstream call when it is done.
 type Provider interface {
-	ChatCompletion(ctx context.Context, key *schemas.Key, req *schemas.ChatRequest) (*schemas.ChatResponse, error)
+	ChatCompletion(ctx context.Context, key *schemas.Key,
+		req *schemas.ChatRequest) (*schemas.ChatResponse, error)
 }
 
 // ChatStreamer is implemented by adapters that can stream chat completions.
 type ChatStreamer interface {
 	// ChatCompletionStream returns once the upstream has answered with a successful
 	// status; an upstream refusal is returned as an error before any chunk.
-	ChatCompletionStream(ctx context.Context, key *schemas.Key, req *schemas.ChatRequest) (Stream, error)
+	ChatCompletionStream(ctx context.Context, key *schemas.Key,
+		req *schemas.ChatRequest) (Stream, error)
 }
 
 // Stream reads the chunks of one upstream stream.
@@ -40,12 +42,14 @@ type Stream interface {
 
 // Embedder is implemented by adapters whose provider offers embeddings.
 type Embedder interface {
-	Embedding(ctx context.Context, key *schemas.Key, req *schemas.EmbeddingRequest) (*schemas.EmbeddingResponse, error)
+	Embedding(ctx context.Context, key *schemas.Key,
+		req *schemas.EmbeddingRequest) (*schemas.EmbeddingResponse, error)
 }
 
 // TextCompleter is implemented by adapters whose provider offers legacy completions.
 type TextCompleter interface {
-	TextCompletion(ctx context.Context, key *schemas.Key, req *schemas.TextCompletionRequest) (*schemas.TextCompletionResponse, error)
+	TextCompletion(ctx context.Context, key *schemas.Key,
+		req *schemas.TextCompletionRequest) (*schemas.TextCompletionResponse, error)
 }
 
 // Op is an operation an adapter's Go type may implement but its provider may lack.
