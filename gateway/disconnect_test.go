@@ -148,6 +148,12 @@ func TestStreamIdleTimeoutEndsUpstreamCall(t *testing.T) {
 		t.Errorf("the stream ended after %v; want the 1 s idle timeout", took)
 	}
 	wait(t, watch.ended, "the end of the upstream call")
+	// The watch sees the request context end as soon as the connection closes; the
+	// mock's handler counts the abandoned call a moment later, when it wakes.
+	deadline := time.Now().Add(2 * time.Second)
+	for st.mock.Stats().Canceled == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if s := st.mock.Stats(); s.Canceled != 1 {
 		t.Errorf("mock counted %d abandoned calls, want 1: the stalled call must be closed",
 			s.Canceled)
