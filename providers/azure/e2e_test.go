@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicegw/sluice"
 	"github.com/sluicegw/sluice/mockllm"
+	"github.com/sluicegw/sluice/providers/internal/wiretest"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -58,46 +59,6 @@ func ask(text string, prm *schemas.ChatParams) *schemas.ChatRequest {
 		Messages: []schemas.Message{{Role: "user", Content: schemas.Text(text)}}}
 }
 
-// streamed is what a stream channel delivered.
-type streamed struct {
-	text, toolName, toolArgs, finish string
-	usage                            *schemas.Usage
-	err                              error
-}
-
-func collect(t *testing.T, ch <-chan schemas.StreamEvent) streamed {
-	t.Helper()
-	var s streamed
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return s
-			}
-			if ev.Err != nil {
-				s.err = ev.Err
-				continue
-			}
-			for _, c := range ev.Chunk.Choices {
-				s.text += c.Delta.Content
-				for _, tc := range c.Delta.ToolCalls {
-					s.toolName += tc.Function.Name
-					s.toolArgs += tc.Function.Arguments
-				}
-				if c.FinishReason != nil {
-					s.finish = *c.FinishReason
-				}
-			}
-			if ev.Chunk.Usage != nil {
-				s.usage = ev.Chunk.Usage
-			}
-		case <-timeout:
-			t.Fatal("stream did not end")
-		}
-	}
-}
-
 func TestE2EChatAndStream(t *testing.T) {
 	c, mock := e2e(t, apiKey)
 	resp, err := c.ChatCompletion(context.Background(), ask("three words here", nil))
@@ -121,9 +82,9 @@ func TestE2EChatAndStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := collect(t, stream)
-	if got.err != nil || len(strings.Fields(got.text)) != 12 || got.finish != "stop" ||
-		got.usage == nil || got.usage.PromptTokens != 2 {
+	got := wiretest.Collect(t, stream)
+	if got.Err != nil || len(strings.Fields(got.Text)) != 12 || got.Finish != "stop" ||
+		got.Usage == nil || got.Usage.PromptTokens != 2 {
 		t.Errorf("streamed %+v", got)
 	}
 }
@@ -146,8 +107,8 @@ func TestE2ETools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collect(t, stream); got.err != nil || got.toolName != "get_weather" ||
-		got.toolArgs != `{"text":"Paris"}` || got.finish != schemas.FinishToolCalls {
+	if got := wiretest.Collect(t, stream); got.Err != nil || got.ToolName != "get_weather" ||
+		got.ToolArgs != `{"text":"Paris"}` || got.Finish != schemas.FinishToolCalls {
 		t.Errorf("streamed call %+v", got)
 	}
 }
@@ -182,8 +143,8 @@ func TestE2EErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collect(t, stream); !errors.Is(got.err, schemas.ErrUpstream) {
-		t.Errorf("stream cut short ended with %v", got.err)
+	if got := wiretest.Collect(t, stream); !errors.Is(got.Err, schemas.ErrUpstream) {
+		t.Errorf("stream cut short ended with %v", got.Err)
 	}
 
 	c, _ = e2e(t, "ffffffffffffffffffffffffffffffff")

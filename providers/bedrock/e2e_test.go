@@ -13,6 +13,7 @@ import (
 	"github.com/sluicegw/sluice"
 	"github.com/sluicegw/sluice/mockllm"
 	"github.com/sluicegw/sluice/providers/internal/golden"
+	"github.com/sluicegw/sluice/providers/internal/wiretest"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -78,46 +79,6 @@ func ask(text string, prm *schemas.ChatParams) *schemas.ChatRequest {
 var weather = []schemas.Tool{{Type: "function", Function: schemas.ToolFunction{
 	Name: "get_weather", Parameters: []byte(`{"type":"object"}`)}}}
 
-// collect drains a stream channel into its text, tool call, finish reason and usage.
-type collected struct {
-	text, toolName, toolArgs, finish string
-	usage                            *schemas.Usage
-	err                              error
-}
-
-func collect(t *testing.T, ch <-chan schemas.StreamEvent) collected {
-	t.Helper()
-	var c collected
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return c
-			}
-			if ev.Err != nil {
-				c.err = ev.Err
-				continue
-			}
-			for _, choice := range ev.Chunk.Choices {
-				c.text += choice.Delta.Content
-				for _, tc := range choice.Delta.ToolCalls {
-					c.toolName += tc.Function.Name
-					c.toolArgs += tc.Function.Arguments
-				}
-				if choice.FinishReason != nil {
-					c.finish = *choice.FinishReason
-				}
-			}
-			if ev.Chunk.Usage != nil {
-				c.usage = ev.Chunk.Usage
-			}
-		case <-timeout:
-			t.Fatal("stream did not end")
-		}
-	}
-}
-
 func TestE2EChat(t *testing.T) {
 	c, mock := e2e(t, *staticKey, nil)
 	resp, err := c.ChatCompletion(context.Background(), ask("three words here", nil))
@@ -175,9 +136,9 @@ func TestE2EStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := collect(t, ch)
-	if got.err != nil || len(strings.Fields(got.text)) != 12 || got.finish != "stop" ||
-		got.usage == nil || got.usage.PromptTokens != 2 || got.usage.CompletionTokens != 12 {
+	got := wiretest.Collect(t, ch)
+	if got.Err != nil || len(strings.Fields(got.Text)) != 12 || got.Finish != "stop" ||
+		got.Usage == nil || got.Usage.PromptTokens != 2 || got.Usage.CompletionTokens != 12 {
 		t.Errorf("streamed %+v", got)
 	}
 }
@@ -212,9 +173,9 @@ func TestE2ETools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := collect(t, stream)
-	if got.err != nil || got.toolName != "get_weather" || got.toolArgs != `{"text":"Paris"}` ||
-		got.finish != schemas.FinishToolCalls {
+	got := wiretest.Collect(t, stream)
+	if got.Err != nil || got.ToolName != "get_weather" || got.ToolArgs != `{"text":"Paris"}` ||
+		got.Finish != schemas.FinishToolCalls {
 		t.Errorf("streamed call %+v", got)
 	}
 }
@@ -237,8 +198,8 @@ func TestE2EErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collect(t, ch); !errors.Is(got.err, schemas.ErrUpstream) {
-		t.Errorf("exception mid-stream ended with %v", got.err)
+	if got := wiretest.Collect(t, ch); !errors.Is(got.Err, schemas.ErrUpstream) {
+		t.Errorf("exception mid-stream ended with %v", got.Err)
 	}
 
 	mock.Arm(mockllm.FaultCut, 1)
@@ -246,8 +207,8 @@ func TestE2EErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collect(t, ch); !errors.Is(got.err, schemas.ErrUpstream) {
-		t.Errorf("stream cut short ended with %v", got.err)
+	if got := wiretest.Collect(t, ch); !errors.Is(got.Err, schemas.ErrUpstream) {
+		t.Errorf("stream cut short ended with %v", got.Err)
 	}
 
 	_, err = c.ChatCompletion(context.Background(), ask("hi",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluicegw/sluice"
 	"github.com/sluicegw/sluice/mockllm"
+	"github.com/sluicegw/sluice/providers/internal/wiretest"
 	"github.com/sluicegw/sluice/schemas"
 )
 
@@ -67,47 +68,6 @@ func ask(text string, prm *schemas.ChatParams) *schemas.ChatRequest {
 var weather = []schemas.Tool{{Type: "function", Function: schemas.ToolFunction{
 	Name: "get_weather", Parameters: []byte(`{"type":"object"}`)}}}
 
-// collected is a drained stream: its text, tool call, finish reason and usage.
-type collected struct {
-	text, toolID, toolName, toolArgs, finish string
-	usage                                    *schemas.Usage
-	err                                      error
-}
-
-func collect(t *testing.T, ch <-chan schemas.StreamEvent) collected {
-	t.Helper()
-	var c collected
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return c
-			}
-			if ev.Err != nil {
-				c.err = ev.Err
-				continue
-			}
-			for _, choice := range ev.Chunk.Choices {
-				c.text += choice.Delta.Content
-				for _, tc := range choice.Delta.ToolCalls {
-					c.toolID += tc.ID
-					c.toolName += tc.Function.Name
-					c.toolArgs += tc.Function.Arguments
-				}
-				if choice.FinishReason != nil {
-					c.finish = *choice.FinishReason
-				}
-			}
-			if ev.Chunk.Usage != nil {
-				c.usage = ev.Chunk.Usage
-			}
-		case <-timeout:
-			t.Fatal("stream did not end")
-		}
-	}
-}
-
 func TestE2EChat(t *testing.T) {
 	c, _ := e2e(t, mockllm.Options{})
 	resp, err := c.ChatCompletion(context.Background(), ask("three words here", nil))
@@ -151,9 +111,9 @@ func TestE2EStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := collect(t, ch)
-	if got.err != nil || len(strings.Fields(got.text)) != 12 || got.finish != schemas.FinishStop ||
-		got.usage == nil || got.usage.PromptTokens != 4 || got.usage.CompletionTokens != 12 {
+	got := wiretest.Collect(t, ch)
+	if got.Err != nil || len(strings.Fields(got.Text)) != 12 || got.Finish != schemas.FinishStop ||
+		got.Usage == nil || got.Usage.PromptTokens != 4 || got.Usage.CompletionTokens != 12 {
 		t.Errorf("stream %+v", got)
 	}
 }
@@ -187,9 +147,9 @@ func TestE2ETools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := collect(t, stream)
-	if got.err != nil || got.toolName != "get_weather" || got.toolID == "" ||
-		got.toolArgs != `{"text":"weather in Rome"}` || got.finish != schemas.FinishToolCalls {
+	got := wiretest.Collect(t, stream)
+	if got.Err != nil || got.ToolName != "get_weather" || got.ToolID == "" ||
+		got.ToolArgs != `{"text":"weather in Rome"}` || got.Finish != schemas.FinishToolCalls {
 		t.Errorf("streamed call %+v", got)
 	}
 }
@@ -225,7 +185,7 @@ func TestE2EErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collect(t, ch); !errors.Is(got.err, schemas.ErrUpstream) || got.finish != "" {
+	if got := wiretest.Collect(t, ch); !errors.Is(got.Err, schemas.ErrUpstream) || got.Finish != "" {
 		t.Errorf("a stream ended by ERROR came back as %+v", got)
 	}
 
@@ -234,7 +194,7 @@ func TestE2EErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := collect(t, ch); !errors.Is(got.err, schemas.ErrUpstream) {
+	if got := wiretest.Collect(t, ch); !errors.Is(got.Err, schemas.ErrUpstream) {
 		t.Errorf("a cut stream ended with %+v", got)
 	}
 

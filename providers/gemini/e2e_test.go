@@ -90,47 +90,6 @@ func ask(p schemas.ModelProvider, text string, prm *schemas.ChatParams) *schemas
 var weather = []schemas.Tool{{Type: "function", Function: schemas.ToolFunction{
 	Name: "get_weather", Parameters: []byte(`{"type":"object"}`)}}}
 
-// collected is a drained stream: its text, tool calls, finish reason and usage.
-type collected struct {
-	text, toolID, toolName, toolArgs, finish string
-	usage                                    *schemas.Usage
-	err                                      error
-}
-
-func collect(t *testing.T, ch <-chan schemas.StreamEvent) collected {
-	t.Helper()
-	var c collected
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return c
-			}
-			if ev.Err != nil {
-				c.err = ev.Err
-				continue
-			}
-			for _, choice := range ev.Chunk.Choices {
-				c.text += choice.Delta.Content
-				for _, tc := range choice.Delta.ToolCalls {
-					c.toolID += tc.ID
-					c.toolName += tc.Function.Name
-					c.toolArgs += tc.Function.Arguments
-				}
-				if choice.FinishReason != nil {
-					c.finish = *choice.FinishReason
-				}
-			}
-			if ev.Chunk.Usage != nil {
-				c.usage = ev.Chunk.Usage
-			}
-		case <-timeout:
-			t.Fatal("stream did not end")
-		}
-	}
-}
-
 var both = []schemas.ModelProvider{schemas.Gemini, schemas.Vertex}
 
 func TestE2EChat(t *testing.T) {
@@ -199,9 +158,9 @@ func TestE2EStream(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		got := collect(t, ch)
-		if got.err != nil || len(strings.Fields(got.text)) != 12 ||
-			got.finish != schemas.FinishStop || got.usage == nil || got.usage.PromptTokens != 4 {
+		got := wiretest.Collect(t, ch)
+		if got.Err != nil || len(strings.Fields(got.Text)) != 12 ||
+			got.Finish != schemas.FinishStop || got.Usage == nil || got.Usage.PromptTokens != 4 {
 			t.Errorf("%s: stream %+v", p, got)
 		}
 	}
@@ -241,9 +200,9 @@ func TestE2ETools(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := collect(t, ch2)
-		if got.err != nil || got.toolName != "get_weather" || got.toolID == "" ||
-			got.toolArgs != `{"text":"weather in Rome"}` || got.finish != schemas.FinishToolCalls {
+		got := wiretest.Collect(t, ch2)
+		if got.Err != nil || got.ToolName != "get_weather" || got.ToolID == "" ||
+			got.ToolArgs != `{"text":"weather in Rome"}` || got.Finish != schemas.FinishToolCalls {
 			t.Errorf("%s: streamed call %+v", p, got)
 		}
 	}
@@ -303,7 +262,7 @@ func TestE2EErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := collect(t, ch); got.err == nil || got.finish != "" {
+		if got := wiretest.Collect(t, ch); got.Err == nil || got.Finish != "" {
 			t.Errorf("%s: a stream failing mid-way ended with %+v", p, got)
 		}
 
@@ -312,7 +271,7 @@ func TestE2EErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := collect(t, ch); !errors.Is(got.err, schemas.ErrUpstream) {
+		if got := wiretest.Collect(t, ch); !errors.Is(got.Err, schemas.ErrUpstream) {
 			t.Errorf("%s: a cut stream ended with %+v", p, got)
 		}
 	}
