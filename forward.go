@@ -3,6 +3,8 @@ package sluice
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -17,7 +19,8 @@ import (
 // otherwise the call fails with schemas.ErrUnsupported. A raw request has no fallbacks.
 //
 // A failed answer (non-2xx) is returned as a *schemas.Error carrying the provider's
-// status, type and message. A stream is committed once the upstream has answered 2xx:
+// status, type and message; so is a whole answer that is not JSON (a 502, retried like
+// a translated answer that does not decode). A stream is committed once the upstream has answered 2xx:
 // a failure after that reaches the caller as an error from the body's Read. The caller
 // must close the returned body; a stream holds one of the provider's workers until
 // the body is closed or ctx ends.
@@ -65,6 +68,12 @@ func (l *lane) forward(e *envelope, key *schemas.Key) result {
 		l.c.buffers.Put(buf)
 		return result{err: schemas.NewError(schemas.ErrUpstream, l.name,
 			"upstream answer is larger than %d bytes", providers.MaxResponseBytes)}
+	case !json.Valid(buf.Bytes()):
+		// Every API forwarded to answers JSON; one that does not is broken, and is
+		// retried like a translated answer that does not decode.
+		l.c.buffers.Put(buf)
+		return result{err: providers.MalformedError(l.name,
+			errors.New("the answer is not valid JSON"))}
 	}
 	return result{raw: &schemas.RawResponse{Provider: l.name, StatusCode: resp.StatusCode,
 		Header: resp.Header, Body: &bufferedBody{c: l.c, buf: buf}}}
@@ -89,7 +98,8 @@ func (l *lane) openRaw(e *envelope, key *schemas.Key) result {
 	h.idle = time.AfterFunc(l.idle, func() { cancel(errStreamIdle) })
 	h.idle.Stop()
 	return result{held: h, raw: &schemas.RawResponse{Provider: l.name,
-		StatusCode: resp.StatusCode, Header: resp.Header, Body: h}}
+		StatusCode: resp.StatusCode, Header: resp.Header, Body: h,
+		Redact: func(s string) string { return providers.Redact(s, key) }}}
 }
 
 // hold delivers an opened raw stream and keeps this worker until the caller closes the

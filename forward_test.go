@@ -111,7 +111,7 @@ func TestForwardRetriesAndReportsUpstreamErrors(t *testing.T) {
 			http.Error(w, `{"type":"error","error":{"type":"overloaded_error",`+
 				`"message":"busy"}}`, 529)
 		case 2:
-			io.WriteString(w, "ok")
+			io.WriteString(w, `{"ok":true}`)
 		default:
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, `{"type":"error","error":{"type":"invalid_request_error",`+
@@ -120,7 +120,7 @@ func TestForwardRetriesAndReportsUpstreamErrors(t *testing.T) {
 	}, 1, 0, true)
 
 	resp, err := c.Forward(context.Background(), rawReq("{}", false))
-	if err != nil || readBody(t, resp) != "ok" || calls.Load() != 2 {
+	if err != nil || readBody(t, resp) != `{"ok":true}` || calls.Load() != 2 {
 		t.Fatalf("got %v after %d calls; want ok after a retry", err, calls.Load())
 	}
 	_, err = c.Forward(context.Background(), rawReq("{}", false))
@@ -233,6 +233,22 @@ func TestForwardStreamIdleTimeout(t *testing.T) {
 		t.Fatalf("read %q before the stall", b)
 	}
 	checkTimeout(t, err, time.Since(start))
+}
+
+func TestForwardRetriesAnAnswerThatIsNotJSON(t *testing.T) {
+	var calls atomic.Int32
+	c := rawClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			io.WriteString(w, `{"id":"msg_1","content":[`) // cut short, yet 200
+			return
+		}
+		io.WriteString(w, `{"id":"msg_2"}`)
+	}, 1, 0, true)
+	resp, err := c.Forward(context.Background(), rawReq("{}", false))
+	if err != nil || readBody(t, resp) != `{"id":"msg_2"}` || calls.Load() != 2 {
+		t.Fatalf("got %v after %d calls; want the second answer after a retry", err,
+			calls.Load())
+	}
 }
 
 func TestForwardRefusals(t *testing.T) {

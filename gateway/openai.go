@@ -25,8 +25,18 @@ func (s *Server) openAIChat(def schemas.ModelProvider) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		x := s.begin(w, r, routeChat)
 		defer x.end()
+		b, rerr := s.readBody(w, r)
+		if rerr != nil {
+			x.fail(rerr)
+			return
+		}
+		defer s.putBuffer(b)
+		if s.chatNative(x, b.Bytes(), def) {
+			return
+		}
 		var body chatBody
-		if !x.decode(&body, chatKeys) {
+		if err := decodeBody(b.Bytes(), &body, chatKeys); err != nil {
+			x.fail(err)
 			return
 		}
 		req, err := body.request(s.cat, def)

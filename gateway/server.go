@@ -78,6 +78,9 @@ type Server struct {
 	readTimeout     time.Duration
 	metricsToken    string
 	separateMetrics bool
+	// forwards: the engine is a Forwarder, so requests whose provider speaks the
+	// client's dialect go untranslated (see chatNative).
+	forwards bool
 
 	draining atomic.Bool
 }
@@ -113,6 +116,7 @@ func New(opts Options) (*Server, error) {
 		size = schemas.DefaultInitialPoolSize
 	}
 	s.bufs = newBufferPool(size)
+	_, s.forwards = s.engine.(Forwarder)
 
 	cat, err := loadCatalog(context.Background(), s.account, s.log)
 	if err != nil {

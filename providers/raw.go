@@ -29,8 +29,15 @@ type RawForwarder interface {
 // body has been closed, so the caller may then reuse its memory.
 func (h *HTTP) Forward(ctx context.Context, key *schemas.Key,
 	req *schemas.RawRequest) (*http.Response, error) {
+	return h.ForwardTo(ctx, key, h.baseURL+req.Path, req)
+}
+
+// ForwardTo is Forward to url instead of the base URL followed by req.Path, for
+// adapters whose paths depend on the provider, the key or the model.
+func (h *HTTP) ForwardTo(ctx context.Context, key *schemas.Key, url string,
+	req *schemas.RawRequest) (*http.Response, error) {
 	rb := &rawBody{r: bytes.NewReader(req.Body)}
-	resp, err := h.forward(ctx, key, req, rb)
+	resp, err := h.forward(ctx, key, url, req, rb)
 	if err != nil {
 		rb.Close()
 		return nil, err
@@ -39,9 +46,9 @@ func (h *HTTP) Forward(ctx context.Context, key *schemas.Key,
 	return resp, nil
 }
 
-func (h *HTTP) forward(ctx context.Context, key *schemas.Key, req *schemas.RawRequest,
-	rb *rawBody) (*http.Response, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, h.baseURL+req.Path, rb)
+func (h *HTTP) forward(ctx context.Context, key *schemas.Key, url string,
+	req *schemas.RawRequest, rb *rawBody) (*http.Response, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, rb)
 	if err != nil {
 		return nil, schemas.NewError(schemas.ErrBadRequest, h.provider,
 			"cannot build the upstream request; check network_config.base_url")

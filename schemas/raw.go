@@ -42,4 +42,8 @@ type RawResponse struct {
 	// broken connection); closing it ends the upstream call and frees the worker. Once
 	// Close has returned, the call's Trace is final.
 	Body io.ReadCloser
+	// Redact, when set, removes from s the credential of the key that served the call,
+	// for text read out of the answer (a stream's error event may quote the key) before
+	// it is logged or passed on. Nil means there is nothing to remove.
+	Redact func(s string) string
 }
