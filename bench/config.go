@@ -85,6 +85,10 @@ type Config struct {
 	// targets, one per HTTP stack named: "nethttp", "fasthttp". They show what the
 	// stack alone costs at each rate.
 	Refs []string
+	// Baseline, when set, is another sluice checkout whose cmd/sluice is measured too,
+	// as the target "sluice-base", with the same config: a change and the code before
+	// it in one run, under the same load on the machine.
+	Baseline string
 	// Timeout bounds one request; default 10 s.
 	Timeout time.Duration
 	// MaxConns bounds the connections, and so the requests in flight, of one attack;

@@ -130,6 +130,16 @@ func startFleet(ctx context.Context, cfg *Config) (f *fleet, err error) {
 	if err != nil {
 		return f, err
 	}
+	if bin := f.bins[baselineBin]; bin != "" {
+		base, err := startGateway(ctx, bin, f.dir, f.mock.port(),
+			gatewayOptions{name: Baseline, args: cfg.GatewayArgs, env: cfg.GatewayEnv})
+		if base != nil {
+			f.targets = append(f.targets, base)
+		}
+		if err != nil {
+			return f, err
+		}
+	}
 	if bin := findNginx(cfg.Nginx); bin != "" {
 		ng, err := startNginxTarget(ctx, bin, f.dir, f.mock.port())
 		if ng != nil {
@@ -174,7 +184,10 @@ func (f *fleet) prepare(ctx context.Context, cfg *Config) error {
 	}
 	if cfg.ProfileDir == "" {
 		f.bins, err = build(ctx, cfg.Repo, f.dir, "", append(plain, "./cmd/sluice")...)
-		return err
+		if err != nil {
+			return err
+		}
+		return f.buildBaseline(ctx, cfg)
 	}
 
 	// Only the gateway gets the pprof listener.
@@ -193,6 +206,27 @@ func (f *fleet) prepare(ctx context.Context, cfg *Config) error {
 	if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
 		return fmt.Errorf("create profile directory: %w", err)
 	}
+	return f.buildBaseline(ctx, cfg)
+}
+
+// baselineBin is the key of the baseline gateway in fleet.bins.
+const baselineBin = "baseline ./cmd/sluice"
+
+// buildBaseline builds cmd/sluice of cfg.Baseline, when set, into a directory of its
+// own beside the other binaries.
+func (f *fleet) buildBaseline(ctx context.Context, cfg *Config) error {
+	if cfg.Baseline == "" {
+		return nil
+	}
+	dir := filepath.Join(f.dir, Baseline)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create baseline directory: %w", err)
+	}
+	bins, err := build(ctx, cfg.Baseline, dir, "", "./cmd/sluice")
+	if err != nil {
+		return err
+	}
+	f.bins[baselineBin] = bins["./cmd/sluice"]
 	return nil
 }
 

@@ -19,7 +19,7 @@ const (
 
 // seriesColor gives each target the same colour in every panel.
 var seriesColor = map[string]string{Direct: "#777777", Gateway: "#1f6feb", Nginx: "#2da44e",
-	"nethttp-proxy": "#bf8700", "fasthttp-proxy": "#8250df"}
+	Baseline: "#cf222e", "nethttp-proxy": "#bf8700", "fasthttp-proxy": "#8250df"}
 
 // floorMs is the lowest value the logarithmic axis shows; anything smaller, including
 // a negative difference from noise, is drawn on it.

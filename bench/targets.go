@@ -18,6 +18,9 @@ const (
 	Direct  = "direct" // the mock itself: the floor every overhead is measured from
 	Gateway = "sluice" // cmd/sluice in front of the mock
 	Nginx   = "nginx"  // nginx proxy_pass in front of the mock: the reference proxy
+	// Baseline is cmd/sluice built from Config.Baseline, to compare a change with the
+	// code before it.
+	Baseline = "sluice-base"
 )
 
 // errRefused marks a probe that the target answered with a client error.
@@ -99,7 +102,7 @@ func startGateway(ctx context.Context, bin, dir string, mockPort int,
 	if err != nil {
 		return nil, err
 	}
-	t := &target{name: Gateway, url: chatURL(port), model: "openai/gpt-4o-mini", proc: p,
+	t := &target{name: o.name, url: chatURL(port), model: "openai/gpt-4o-mini", proc: p,
 		prof: prof}
 	return t, t.ready(ctx)
 }

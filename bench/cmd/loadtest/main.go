@@ -62,6 +62,8 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.sweep.BufferFactor, "sweep-buffer-factor", 5, "buffer_size per worker")
 	flag.StringVar(&o.cfg.ProfileDir, "profile", "", "build the gateway with pprof and "+
 		"write its profiles of the first round at the highest rate to this `dir`")
+	flag.StringVar(&o.cfg.Baseline, "baseline", "", "also measure cmd/sluice of this "+
+		"sluice checkout `dir`, as the target sluice-base")
 	flag.StringVar(&o.out, "out", "", "also append the markdown report to this `file`")
 	flag.StringVar(&o.svg, "svg", "", "write the overhead plot to this `file`")
 	flag.StringVar(&o.selfProf, "cpuprofile", "", "write the harness's own CPU profile "+
