@@ -106,6 +106,17 @@ func (b *rawBody) Read(p []byte) (int, error) {
 	return b.r.Read(p)
 }
 
+// WriteTo writes what is left of the body to w in one call, so that io.Copy needs no
+// buffer of its own: the transport's copy is then a single write.
+func (b *rawBody) WriteTo(w io.Writer) (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.r == nil {
+		return 0, errBodyClosed
+	}
+	return b.r.WriteTo(w)
+}
+
 func (b *rawBody) Close() error {
 	b.mu.Lock()
 	b.r = nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -140,6 +141,21 @@ func (p *pool) closeIdle() {
 	}
 	clear(p.idle)
 	p.idle = p.idle[:0]
+}
+
+// copyBuffers lend copyBody its buffer for bodies that cannot write themselves out.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+
+// copyBody copies src to dst as io.Copy does, with a pooled buffer where io.Copy would
+// allocate one: a request body that is not an io.WriterTo would otherwise cost 32 KiB
+// of garbage per call.
+func copyBody(dst io.Writer, src io.Reader) (int64, error) {
+	if wt, ok := src.(io.WriterTo); ok {
+		return wt.WriteTo(dst)
+	}
+	b := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(b)
+	return io.CopyBuffer(dst, src, *b)
 }
 
 // Buffers for writing requests and reading answers, held only while in use.

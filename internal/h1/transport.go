@@ -17,7 +17,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -203,8 +202,7 @@ func copyRequest(freq *fasthttp.Request, req *http.Request) error {
 	}
 	// The body is copied, so that a call refused by a dead keep-alive connection can
 	// be sent again on a new one.
-	body := freq.BodyWriter()
-	if _, err := io.Copy(body, req.Body); err != nil {
+	if _, err := copyBody(freq.BodyWriter(), req.Body); err != nil {
 		return fmt.Errorf("h1: cannot read the request body: %w", err)
 	}
 	freq.Header.SetContentLength(len(freq.Body()))
