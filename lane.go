@@ -41,6 +41,8 @@ type lane struct {
 	room    chan struct{}
 	queue   chan *envelope
 	workers sync.WaitGroup
+	started atomic.Int32 // workers started so far; see wake
+	idlers  atomic.Int32 // started workers waiting for work, or about to
 	busy    atomic.Int32
 	dropped atomic.Uint64
 }
@@ -207,14 +209,36 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// start creates the queue and starts the workers.
+// start creates the queue. Workers start as work arrives (see wake).
 func (l *lane) start() {
 	capacity := l.concurrency + l.bufferSize
 	l.room = make(chan struct{}, capacity)
 	l.queue = make(chan *envelope, capacity)
-	l.workers.Add(l.concurrency)
-	for range l.concurrency {
-		go l.work()
+}
+
+// wake starts a worker when queued requests outnumber the idle workers and fewer than
+// Concurrency have started. Workers are started on demand rather than all at once
+// because each one is a goroutine whose stack the garbage collector scans at every
+// cycle: a provider configured for bursts of 1000 but serving 100 at a time keeps
+// about 100. A started worker stays until Cleanup.
+//
+// It is called after every enqueue and after every dequeue. The idle count lags the
+// queue for the moment between a worker's receive and its decrement, so a request
+// queued in that moment may find no worker started for it; the worker's own call,
+// made right after its decrement, sees the queue as it is and starts one.
+func (l *lane) wake() {
+	for len(l.queue) > int(l.idlers.Load()) {
+		n := l.started.Load()
+		if int(n) >= l.concurrency {
+			return
+		}
+		if l.started.CompareAndSwap(n, n+1) {
+			// Every call of wake happens inside an admitted call or a running worker,
+			// so this Add comes before stop's Wait (see Client.cleanup).
+			l.workers.Add(1)
+			go l.work()
+			return
+		}
 	}
 }
 
@@ -245,6 +269,7 @@ func (l *lane) admit(ctx context.Context, e *envelope) error {
 		e.queuedAt = time.Now()
 	}
 	l.queue <- e
+	l.wake()
 	return nil
 }
 
@@ -262,7 +287,14 @@ func (l *lane) queueFull() error {
 // work serves queued envelopes until the queue is closed and empty.
 func (l *lane) work() {
 	defer l.workers.Done()
-	for e := range l.queue {
+	for {
+		l.idlers.Add(1)
+		e, ok := <-l.queue
+		l.idlers.Add(-1)
+		if !ok {
+			return
+		}
+		l.wake()
 		l.busy.Add(1)
 		l.serve(e)
 		l.busy.Add(-1)

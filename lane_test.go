@@ -1,6 +1,7 @@
 package sluice
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -217,5 +218,64 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 2s")
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestWorkersStartOnDemand checks both sides of starting workers as work arrives: calls
+// made one after another start few workers, and a burst up to Concurrency is
+// served all at once. The upstream of the burst answers only when every call of the
+// burst has reached it, so a call left in the queue without a worker would hold the
+// whole burst until its timeout.
+//
+// Calls made one after another start a worker or two: the next call can arrive
+// between a worker's answer and its return to the idle count.
+func TestWorkersStartOnDemand(t *testing.T) {
+	const conc = 16
+	var arrived atomic.Int32
+	all := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte("burst")) {
+			if arrived.Add(1) == conc {
+				close(all)
+			}
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+				http.Error(w, "the burst never arrived whole", http.StatusGatewayTimeout)
+				return
+			}
+		}
+		io.WriteString(w, "ok")
+	})
+	acct := newAccount()
+	acct.add(schemas.OpenAI, up.URL, conc, 0)
+	c := newTestClient(t, acct, false)
+
+	for range 5 {
+		if _, err := ask(c, schemas.OpenAI); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := c.laneFor(context.Background(), schemas.OpenAI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := l.started.Load(); n > 2 {
+		t.Errorf("5 calls one after another started %d workers, want 1 or 2", n)
+	}
+
+	start := time.Now()
+	parallel(conc, func(int) {
+		req := chatReq(schemas.OpenAI, "burst")
+		if _, err := c.ChatCompletion(context.Background(), req); err != nil {
+			t.Errorf("burst call: %v", err)
+		}
+	})
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("the burst took %s: some call waited for a worker", d)
+	}
+	if n := l.started.Load(); n != conc {
+		t.Errorf("a burst of %d started %d workers in all, want %d", conc, n, conc)
 	}
 }
