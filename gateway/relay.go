@@ -112,7 +112,8 @@ func (s *Server) relayStream(x *exchange, resp *schemas.RawResponse, w wire,
 	r := rawRelay{x: x, w: w, watch: w.watcher(), redact: resp.Redact,
 		rc: http.NewResponseController(x.w), sc: newEventScanner(resp.Body, &b.Buffer)}
 	defer r.sc.Close()
-	r.flush()
+	// The headers leave with the first event, in one write: a flush of its own would
+	// cost the client a packet and a wake-up before the event it waits for.
 	err := r.run()
 	// Closing the body frees the worker and makes the trace final for x.end.
 	resp.Body.Close()
