@@ -79,10 +79,17 @@ func (b *nativeBody) release() {
 }
 
 // nativeChatBody returns data as it goes upstream: the model's provider prefix
-// removed, and usage asked for in a stream. ok is false when the model member cannot
-// be found as written (encoding/json matched it case-insensitively).
+// removed, and usage asked for in a stream. ok is false when the member named exactly
+// "model" does not hold the model that routed the request: encoding/json matches
+// member names case-insensitively, the provider need not, so such a body is left to
+// translation, which sends what encoding/json read.
 func (s *Server) nativeChatBody(data []byte, head *openAIHead, model string) (
 	*nativeBody, bool) {
+	start, end, ok := memberValue(data, "model")
+	var named string
+	if !ok || json.Unmarshal(data[start:end], &named) != nil || named != head.Model {
+		return nil, false
+	}
 	body := &nativeBody{s: s, data: data}
 	if head.Model != model {
 		body.bufs[0] = s.bufs.Get()
