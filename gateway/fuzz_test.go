@@ -55,12 +55,7 @@ func fuzzRoute(f *testing.F, path string, reached func(*testing.T, *fakeEngine))
 	f.Add([]byte(`{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`))
 	engine := &fakeEngine{vector: []float32{0.25, -1},
 		events: []schemas.StreamEvent{chunk("a"), chunk("b")}}
-	account := testFile("http://127.0.0.1:1", schemas.ConcurrencyAndBufferSize{}).Account()
-	s, err := New(Options{Engine: engine, Account: account, Logger: quietLogger(),
-		PoolSize: 2, MaxBodyBytes: 64 << 10})
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := fuzzServer(f, engine)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		engine.mu.Lock()
 		engine.chat, engine.text, engine.emb = nil, nil, nil
@@ -82,6 +77,17 @@ func fuzzRoute(f *testing.F, path string, reached func(*testing.T, *fakeEngine))
 		reached(t, engine)
 		checkFuzzSuccess(t, w, body)
 	})
+}
+
+// fuzzServer returns a gateway over engine with small pools and a 64 KiB body limit.
+func fuzzServer(f *testing.F, engine Engine) *Server {
+	account := testFile("http://127.0.0.1:1", schemas.ConcurrencyAndBufferSize{}).Account()
+	s, err := New(Options{Engine: engine, Account: account, Logger: quietLogger(),
+		PoolSize: 2, MaxBodyBytes: 64 << 10})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return s
 }
 
 func checkFuzzError(t *testing.T, w *httptest.ResponseRecorder, body []byte) {

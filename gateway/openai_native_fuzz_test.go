@@ -66,12 +66,7 @@ func FuzzChatNative(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	engine := &recordingForwarder{}
-	account := testFile("http://127.0.0.1:1", schemas.ConcurrencyAndBufferSize{}).Account()
-	s, err := New(Options{Engine: engine, Account: account, Logger: quietLogger(),
-		PoolSize: 2, MaxBodyBytes: 64 << 10})
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := fuzzServer(f, engine)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/openai/v1/chat/completions",

@@ -97,16 +97,7 @@ func (s *Server) relayWhole(x *exchange, resp *schemas.RawResponse, w wire) {
 // error event of the gateway's, so a client never takes a cut stream for a whole one.
 func (s *Server) relayStream(x *exchange, resp *schemas.RawResponse, w wire,
 	called time.Time) {
-	// As in streamChat, the header counts the gateway's time before the engine call.
-	x.overhead = called.Sub(x.start)
-	x.streamed = true
-	x.stamp(http.StatusOK)
-	h := x.w.Header()
-	h["Content-Type"] = sseContentType
-	h["Cache-Control"] = noCache
-	h["X-Accel-Buffering"] = noBuffering
-	x.w.WriteHeader(http.StatusOK)
-
+	x.beginStream(called)
 	b := s.bufs.Get()
 	defer s.putBuffer(b)
 	r := rawRelay{x: x, w: w, watch: w.watcher(), redact: resp.Redact,

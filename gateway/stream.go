@@ -39,10 +39,20 @@ func (s *Server) streamChat(x *exchange, req *schemas.ChatRequest, d streamDiale
 		return
 	}
 
-	// The engine's queue and upstream times are final only when the stream ends, and
-	// reading them earlier would race with the engine. So the header counts the
-	// gateway's own time before the engine call; the metric gets the whole figure
-	// when the stream has ended (see overheadTotal).
+	x.beginStream(called)
+	b := s.bufs.Get()
+	defer s.putBuffer(b)
+	r := relay{x: x, d: d, b: b, rc: http.NewResponseController(x.w), cancel: cancel}
+	r.run(events)
+}
+
+// beginStream writes the headers of an event stream; they leave with its first event.
+// called is when the gateway handed the request to the engine. The engine's queue and
+// upstream times are final only when the stream ends, and reading them earlier would
+// race with the engine, so x-sluice-overhead counts the gateway's own time before the
+// engine call; the metric gets the whole figure when the stream has ended (see
+// overheadTotal).
+func (x *exchange) beginStream(called time.Time) {
 	x.overhead = called.Sub(x.start)
 	x.streamed = true
 	x.stamp(http.StatusOK)
@@ -51,11 +61,6 @@ func (s *Server) streamChat(x *exchange, req *schemas.ChatRequest, d streamDiale
 	h["Cache-Control"] = noCache
 	h["X-Accel-Buffering"] = noBuffering // ask proxies such as nginx not to buffer
 	x.w.WriteHeader(http.StatusOK)
-
-	b := s.bufs.Get()
-	defer s.putBuffer(b)
-	r := relay{x: x, d: d, b: b, rc: http.NewResponseController(x.w), cancel: cancel}
-	r.run(events)
 }
 
 // relay copies a stream's events to the client.
