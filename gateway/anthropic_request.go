@@ -113,9 +113,14 @@ func withModel(dst, data []byte, model string) (out []byte, ok bool) {
 	if err != nil {
 		return dst, false
 	}
+	return spliceValue(dst, data, start, end, quoted), true
+}
+
+// spliceValue appends to dst data with the bytes at data[start:end] replaced by value.
+func spliceValue(dst, data []byte, start, end int, value []byte) []byte {
 	dst = append(dst, data[:start]...)
-	dst = append(dst, quoted...)
-	return append(dst, data[end:]...), true
+	dst = append(dst, value...)
+	return append(dst, data[end:]...)
 }
 
 // memberValue returns the span of the value of the last top-level member named key in

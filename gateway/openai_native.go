@@ -26,13 +26,19 @@ const chatPath = "/v1/chat/completions"
 // translated stream always asks it to.
 const streamUsageOption = `"stream_options":{"include_usage":true},`
 
+// openAIPrefix is how a model of openai is named on routes where it needs a prefix.
+var openAIPrefix = []byte(`"openai/`)
+
 // chatNative answers a chat request for openai without translating it, when it can:
 // the engine forwards, the model resolves to openai, and no fallbacks are named
 // (they may lead to providers of other shapes). It reports false, having done
 // nothing, when the request must be translated; a body that does not decode is left
 // to the translation path too, whose errors name the field.
 func (s *Server) chatNative(x *exchange, data []byte, def schemas.ModelProvider) bool {
-	if !s.forwards {
+	// Where openai models need their prefix, a body without it goes to translation at
+	// once, which then reads the body only once. A prefix written with escapes misses
+	// this test and is translated, which is correct, only slower.
+	if !s.forwards || (def != schemas.OpenAI && !bytes.Contains(data, openAIPrefix)) {
 		return false
 	}
 	var head openAIHead
@@ -43,11 +49,13 @@ func (s *Server) chatNative(x *exchange, data []byte, def schemas.ModelProvider)
 	if !ok || p != schemas.OpenAI {
 		return false
 	}
-	body, ok := s.nativeChatBody(data, &head, model)
-	if !ok {
+	// encoding/json matches member names case-insensitively and keeps the last of
+	// duplicates, the provider need not: unless the member named exactly "model" holds
+	// what routed the request ("Model" does not), translation sends what was read.
+	start, end, ok := memberValue(data, "model")
+	if !ok || !keyIs(data[start:end], head.Model) {
 		return false
 	}
-	defer body.release()
 	if err := checkUTF8(data); err != nil {
 		x.fail(err)
 		return true
@@ -57,63 +65,34 @@ func (s *Server) chatNative(x *exchange, data []byte, def schemas.ModelProvider)
 	if head.Stream {
 		x.route = routeChatStream
 	}
-	req := &schemas.RawRequest{Provider: p, Model: model, Path: chatPath, Body: body.data,
+	body := data
+	addUsage := head.Stream && head.StreamOptions == nil
+	if model != head.Model || addUsage {
+		value := data[start:end]
+		if model != head.Model {
+			value, _ = json.Marshal(model) // a string always encodes
+		}
+		b := s.bufs.Get()
+		defer s.putBuffer(b)
+		body = nativeChatBody(b.AvailableBuffer(), data, start, end, value, addUsage)
+	}
+	req := &schemas.RawRequest{Provider: p, Model: model, Path: chatPath, Body: body,
 		Stream: head.Stream}
 	s.forwardRaw(x, req, openAIWire{})
 	return true
 }
 
-// nativeBody is a forwarded request body, in the caller's memory or in pooled buffers.
-type nativeBody struct {
-	s    *Server
-	data []byte
-	bufs [2]*buffer
-}
-
-func (b *nativeBody) release() {
-	for _, buf := range b.bufs {
-		if buf != nil {
-			b.s.putBuffer(buf)
-		}
+// nativeChatBody appends to dst the JSON object data as it goes upstream: the value at
+// data[start:end] (the model) replaced by value, which removes a provider prefix, and,
+// with addUsage, streamUsageOption put first, before any other member.
+func nativeChatBody(dst, data []byte, start, end int, value []byte, addUsage bool) []byte {
+	if addUsage {
+		open := bytes.IndexByte(data, '{') + 1 // before start: data is an object
+		dst = append(dst, data[:open]...)
+		dst = append(dst, streamUsageOption...)
+		data, start, end = data[open:], start-open, end-open
 	}
-}
-
-// nativeChatBody returns data as it goes upstream: the model's provider prefix
-// removed, and usage asked for in a stream. ok is false when the member named exactly
-// "model" does not hold the model that routed the request: encoding/json matches
-// member names case-insensitively, the provider need not, so such a body is left to
-// translation, which sends what encoding/json read.
-func (s *Server) nativeChatBody(data []byte, head *openAIHead, model string) (
-	*nativeBody, bool) {
-	start, end, ok := memberValue(data, "model")
-	var named string
-	if !ok || json.Unmarshal(data[start:end], &named) != nil || named != head.Model {
-		return nil, false
-	}
-	body := &nativeBody{s: s, data: data}
-	if head.Model != model {
-		body.bufs[0] = s.bufs.Get()
-		out, ok := withModel(body.bufs[0].AvailableBuffer(), body.data, model)
-		if !ok {
-			body.release()
-			return nil, false
-		}
-		body.data = out
-	}
-	if head.Stream && head.StreamOptions == nil {
-		body.bufs[1] = s.bufs.Get()
-		body.data = withMember(body.bufs[1].AvailableBuffer(), body.data, streamUsageOption)
-	}
-	return body, true
-}
-
-// withMember appends to dst the JSON object data with member ("name":value,) put
-// first. data must be an object with at least one member.
-func withMember(dst, data []byte, member string) []byte {
-	i := bytes.IndexByte(data, '{') + 1
-	dst = append(dst, data[:i]...)
-	dst = append(dst, member...)
-	return append(dst, data[i:]...)
+	return spliceValue(dst, data, start, end, value)
 }
 
 // openAIWire reads OpenAI's answers as they pass (see wire).
