@@ -20,10 +20,10 @@ import (
 //
 // A failed answer (non-2xx) is returned as a *schemas.Error carrying the provider's
 // status, type and message; so is a whole answer that is not JSON (a 502, retried like
-// a translated answer that does not decode). A stream is committed once the upstream has answered 2xx:
-// a failure after that reaches the caller as an error from the body's Read. The caller
-// must close the returned body; a stream holds one of the provider's workers until
-// the body is closed or ctx ends.
+// a translated answer that does not decode). A stream is committed once the upstream
+// has answered 2xx: a failure after that reaches the caller as an error from the
+// body's Read. The caller must close the returned body; a stream holds one of the
+// provider's workers until the body is closed or ctx ends.
 func (c *Client) Forward(ctx context.Context, req *schemas.RawRequest) (
 	*schemas.RawResponse, error) {
 	if req == nil {

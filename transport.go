@@ -21,10 +21,11 @@ const (
 // go over HTTP/1.1 through internal/h1, which runs each exchange in the calling
 // worker's goroutine instead of net/http's two goroutines per connection: at 5000
 // requests/s it takes a sixth off the gateway's CPU per request and a fifth off its
-// peak RSS, measured against net/http's Transport in one run (docs/performance.md). The connection count is capped at twice the concurrency,
-// well above what the workers can use, since they already bound it. Calls that the
-// environment sends through a proxy use net/http, which speaks to proxies; it also
-// tries HTTP/2 with providers that offer it over TLS.
+// peak RSS, measured against net/http's Transport in one run (docs/performance.md).
+// The connection count is capped at twice the concurrency, well above what the
+// workers can use, since they already bound it. Calls that the environment sends
+// through a proxy use net/http, which speaks to proxies; it also tries HTTP/2 with
+// providers that offer it over TLS.
 func newHTTPClient(concurrency int) *http.Client {
 	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive}
 	proxied := &http.Transport{

@@ -46,10 +46,15 @@ const (
 	relayRefused                     // do not pass it on; the stream has failed
 )
 
-// passedHeaders are the upstream response headers a native answer carries back: the
-// request ids that the providers' support asks for. Rate-limit and organization
-// headers describe the gateway's own account and stay behind.
-var passedHeaders = []string{"Request-Id", "X-Request-Id"}
+// passedHeaders are the upstream response headers a native answer carries back, each
+// under the name it is given to the client: the request ids that the providers'
+// support asks for (OpenAI's x-request-id renamed, since x-request-id is the
+// gateway's own). Rate-limit and organization headers describe the gateway's own
+// account and stay behind.
+var passedHeaders = []struct{ upstream, client string }{
+	{"Request-Id", "Request-Id"},
+	{"X-Request-Id", "X-Upstream-Request-Id"},
+}
 
 // forwardRaw sends req through the engine and relays the answer in w's dialect.
 func (s *Server) forwardRaw(x *exchange, req *schemas.RawRequest, w wire) {
@@ -61,12 +66,9 @@ func (s *Server) forwardRaw(x *exchange, req *schemas.RawRequest, w wire) {
 	}
 	defer resp.Body.Close()
 	h := x.w.Header()
-	for _, name := range passedHeaders {
-		if v, ok := resp.Header[name]; ok {
-			if name == "X-Request-Id" {
-				name = "X-Upstream-Request-Id" // x-request-id is the gateway's own
-			}
-			h[name] = v
+	for _, p := range passedHeaders {
+		if v, ok := resp.Header[p.upstream]; ok {
+			h[p.client] = v
 		}
 	}
 	if req.Stream {
