@@ -46,8 +46,8 @@ func (s *Server) streamChat(x *exchange, req *schemas.ChatRequest, d streamDiale
 	r.run(events)
 }
 
-// beginStream writes the headers of an event stream; they leave with its first event.
-// called is when the gateway handed the request to the engine. The engine's queue and
+// beginStream writes the headers of an event stream; they go out at the relay's first
+// flush. called is when the gateway handed the request to the engine. The engine's queue and
 // upstream times are final only when the stream ends, and reading them earlier would
 // race with the engine, so x-sluice-overhead counts the gateway's own time before the
 // engine call; the metric gets the whole figure when the stream has ended (see
