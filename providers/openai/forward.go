@@ -30,12 +30,9 @@ func (p *Provider) Forward(ctx context.Context, key *schemas.Key,
 		e.Param = "path"
 		return nil, e
 	}
-	url := p.http.BaseURL() + p.dialect.Prefix + endpoint
-	if p.dialect.Route != nil {
-		var err error
-		if url, err = p.dialect.Route(p.http.BaseURL(), key, req.Model, endpoint); err != nil {
-			return nil, err
-		}
+	url, err := p.url(key, req.Model, endpoint)
+	if err != nil {
+		return nil, err
 	}
 	return p.http.ForwardTo(ctx, key, url, req)
 }

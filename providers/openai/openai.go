@@ -139,12 +139,18 @@ func (p *Provider) post(ctx context.Context, key *schemas.Key, model, endpoint s
 	if stream {
 		accept = "text/event-stream"
 	}
-	url := p.http.BaseURL() + p.dialect.Prefix + endpoint
-	if p.dialect.Route != nil {
-		var err error
-		if url, err = p.dialect.Route(p.http.BaseURL(), key, model, endpoint); err != nil {
-			return nil, err
-		}
+	url, err := p.url(key, model, endpoint)
+	if err != nil {
+		return nil, err
 	}
 	return p.http.Do(ctx, providers.Call{URL: url, Body: body, Key: key, Accept: accept})
+}
+
+// url returns where a call to endpoint goes: base + Prefix + endpoint, or where the
+// dialect's Route says.
+func (p *Provider) url(key *schemas.Key, model, endpoint string) (string, error) {
+	if p.dialect.Route != nil {
+		return p.dialect.Route(p.http.BaseURL(), key, model, endpoint)
+	}
+	return p.http.BaseURL() + p.dialect.Prefix + endpoint, nil
 }
